@@ -1,0 +1,39 @@
+"""autograd_lite: a scalar reverse-mode automatic-differentiation engine, small enough to read.
+
+Example:
+    >>> from autograd_lite import Value
+    >>> x, y, z = Value(-2.0), Value(5.0), Value(-4.0)
+    >>> f = (x + y) * z
+    >>> f.backward()
+    >>> x.grad, y.grad, z.grad
+    (-4.0, -4.0, 3.0)
+"""
+
+from __future__ import annotations
+
+from .engine import (
+    Op,
+    Scope,
+    Value,
+    dot,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    topological_order,
+    vsum,
+    zero_grad,
+)
+
+__all__ = [
+    "Value",
+    "Op",
+    "Scope",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "topological_order",
+    "zero_grad",
+    "vsum",
+    "dot",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,635 @@
+"""The scalar autograd engine: `Value`, the `Op` mechanism, graph modes and `backward()`.
+
+The maths of each operation (forward value and local derivatives) lives in `ops.py`; this file
+only knows how to build nodes from an `Op` and how to run the chain rule over a graph.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import numbers
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, replace
+from typing import Any, TypeAlias
+
+__all__ = [
+    "Value",
+    "Op",
+    "Scope",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "topological_order",
+    "zero_grad",
+    "vsum",
+    "dot",
+]
+
+Number: TypeAlias = int | float
+Operand: TypeAlias = "Value | int | float"
+
+
+class Undefined(Exception):
+    """Raised by an op's forward function where the op has no real value.
+
+    The engine turns it into a ``ValueError`` (or ``ZeroDivisionError``) whose message names the
+    op and the offending `Value`, label included, and says what to do.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        hint: str,
+        operand: int = 0,
+        kind: type[Exception] = ValueError,
+        role: str = "input",
+    ) -> None:
+        super().__init__(reason)
+        self.reason, self.hint, self.role = reason, hint, role
+        self.operand, self.kind = operand, kind
+
+    def to_error(self, op: str, operands: Sequence[Value]) -> Exception:
+        culprit = operands[self.operand]._describe() if self.operand < len(operands) else "?"
+        return self.kind(f"op {op!r}: {self.reason}; the {self.role} is {culprit}. {self.hint}")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where nodes were made: the `nn.Module` call (and its parents) active at creation time."""
+
+    name: str
+    kind: str
+    parent: Scope | None = None
+
+    def path(self) -> tuple[Scope, ...]:
+        """The scopes from the outermost to this one."""
+        chain: list[Scope] = []
+        scope: Scope | None = self
+        while scope is not None:
+            chain.append(scope)
+            scope = scope.parent
+        return tuple(reversed(chain))
+
+
+@dataclass(frozen=True)
+class _Mode:
+    """What node creation records right now (one context variable, so it is thread/async safe)."""
+
+    grad: bool = True
+    scope: Scope | None = None
+    # Called with every new node; used by anomaly detection, forward mode and tracing.
+    hooks: tuple[Callable[[Value], None], ...] = ()
+    # Called with (node, its gradient) during backward(); used by anomaly detection.
+    on_backward: Callable[[Value, float], None] | None = None
+
+
+_MODE: contextvars.ContextVar[_Mode] = contextvars.ContextVar("autograd_lite_mode", default=_Mode())
+
+
+@contextmanager
+def _using(**changes: Any) -> Iterator[None]:
+    """Change the mode inside the ``with`` block (for `no_grad`, `nn` scopes and tools)."""
+    token = _MODE.set(replace(_MODE.get(), **changes))
+    try:
+        yield
+    finally:
+        _MODE.reset(token)
+
+
+def no_grad() -> AbstractContextManager[None]:
+    """Build no graph: values computed inside have no parents and take no gradient.
+
+    Works as ``with no_grad():`` and as a decorator ``@no_grad()``.
+
+    Example:
+        >>> x = Value(2.0)
+        >>> with no_grad():
+        ...     y = x * x
+        >>> y._prev
+        ()
+    """
+    return _using(grad=False)
+
+
+def enable_grad() -> AbstractContextManager[None]:
+    """Record the graph again inside a `no_grad` block.
+
+    Example:
+        >>> with no_grad():
+        ...     with enable_grad():
+        ...         y = Value(2.0) * 3
+        >>> len(y._prev)
+        2
+    """
+    return _using(grad=True)
+
+
+def is_grad_enabled() -> bool:
+    """Whether new operations record their parents.
+
+    Example:
+        >>> is_grad_enabled()
+        True
+    """
+    return _MODE.get().grad
+
+
+class Op:
+    """One operation: its forward value and its local derivatives, written once.
+
+    ``forward(*floats) -> float`` computes the value; ``local(*inputs, out)`` returns
+    d out / d input_i for each input. ``local`` is written with arithmetic that works on floats
+    (ordinary backward, forward mode) and on `Value` s (``backward(create_graph=True)``), so one
+    formula serves every mode. ``kink(*floats)`` says where the op is not differentiable.
+
+    Calling an `Op` applies it to values or numbers.
+
+    Example:
+        >>> cube = Op("cube", forward=lambda x: x**3, local=lambda x, out: (3 * x * x,))
+        >>> y = cube(Value(2.0)); y.backward(); y.data, y._prev[0].grad
+        (8.0, 12.0)
+    """
+
+    __slots__ = ("name", "forward", "local", "kink")
+
+    def __init__(
+        self,
+        name: str,
+        forward: Callable[..., float],
+        local: Callable[..., tuple[Any, ...]],
+        kink: Callable[..., bool] | None = None,
+    ) -> None:
+        self.name, self.forward, self.local, self.kink = name, forward, local, kink
+
+    def __call__(self, *args: Operand) -> Value:
+        return _apply(self, tuple(_lift(a) for a in args))
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r})"
+
+
+def _apply(op: Op, parents: tuple[Value, ...]) -> Value:
+    """Make the node ``op(*parents)``: the single place where graph nodes are created."""
+    datas = tuple(p.data for p in parents)
+    try:
+        out = op.forward(*datas)
+    except Undefined as exc:
+        raise exc.to_error(op.name, parents) from None
+    node = _new_value(Value)
+    node.data = out
+    node.grad = 0.0
+    node.label = ""
+    node._rule = op
+    node._acc = 0.0
+    node.grad_value = None
+    node._origin = None
+    mode = _MODE.get()
+    node._scope = mode.scope
+    if mode.grad:
+        node._prev = parents
+        node._local = op.local(*datas, out)
+    else:
+        node._prev = ()
+        node._local = ()
+    for hook in mode.hooks:
+        hook(node)
+    return node
+
+
+_new_value = object.__new__
+
+
+def _lift(x: Operand) -> Value:
+    return x if isinstance(x, Value) else Value(x)
+
+
+class Value:
+    """A scalar in a computational graph: its data, its gradient and how it was made.
+
+    ``grad`` accumulates: each ``backward()`` adds into it, so call `zero_grad` (or
+    ``Module.zero_grad()``) between steps. ``Value`` hashes by identity and does not overload
+    ``==``; ``<``, ``>`` and ``float(v)`` compare and read the data.
+
+    Example:
+        >>> x, y, z = Value(-2.0, label="x"), Value(5.0, label="y"), Value(-4.0, label="z")
+        >>> f = (x + y) * z
+        >>> f.backward()
+        >>> x.grad, y.grad, z.grad
+        (-4.0, -4.0, 3.0)
+    """
+
+    __slots__ = (
+        "data",
+        "grad",
+        "label",
+        "grad_value",
+        "_prev",
+        "_rule",
+        "_local",
+        "_acc",
+        "_scope",
+        "_origin",
+    )
+
+    data: float
+    grad: float
+    label: str
+    grad_value: Value | None
+    _prev: tuple[Value, ...]
+    _rule: Op | None
+    _local: tuple[Any, ...]
+    _acc: Any
+    _scope: Scope | None
+    _origin: str | None
+
+    def __init__(
+        self, data: Number, _children: Iterable[Value] = (), _op: str = "", label: str = ""
+    ) -> None:
+        if isinstance(data, Value):
+            raise TypeError(
+                f"Value() takes a number, got a Value ({data._describe()}); use it directly"
+            )
+        if not isinstance(data, numbers.Real):
+            raise TypeError(
+                f"Value() takes a real number (int or float), got {type(data).__name__} {data!r}"
+            )
+        if not isinstance(label, str):
+            raise TypeError(f"Value label must be a str, got {type(label).__name__}")
+        self.data = float(data)
+        self.grad = 0.0
+        self.label = label
+        self.grad_value = None
+        # micrograd lets callers pass children and an op name; such nodes carry no derivative,
+        # so they are drawn with their parents but back-propagate nothing.
+        self._prev = tuple(_children)
+        self._rule = Op(_op, forward=float, local=lambda *a: (0.0,) * (len(a) - 1)) if _op else None
+        self._local = (0.0,) * len(self._prev)
+        self._acc = 0.0
+        self._scope = None
+        self._origin = None
+
+    # -- reading --------------------------------------------------------------------------
+
+    @property
+    def _op(self) -> str:
+        """The op's name as micrograd spells it ('+', '*', 'tanh', ...); '' for a leaf."""
+        return self._rule.name if self._rule is not None else ""
+
+    def _describe(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}{label})"
+
+    def __repr__(self) -> str:
+        op = f", op={self._op!r}" if self._rule is not None else ""
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{op}{label})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    def item(self) -> float:
+        """The data as a float (PyTorch's spelling).
+
+        Example:
+            >>> Value(3).item()
+            3.0
+        """
+        return self.data
+
+    def __lt__(self, other: Operand) -> bool:
+        return self.data < _data(other)
+
+    def __le__(self, other: Operand) -> bool:
+        return self.data <= _data(other)
+
+    def __gt__(self, other: Operand) -> bool:
+        return self.data > _data(other)
+
+    def __ge__(self, other: Operand) -> bool:
+        return self.data >= _data(other)
+
+    __hash__ = object.__hash__
+
+    # -- arithmetic: each is one entry of the op table ------------------------------------
+
+    def __add__(self, other: Operand) -> Value:
+        if not isinstance(other, (Value, numbers.Real)):
+            return NotImplemented
+        return _apply(_ops.ADD, (self, _lift(other)))
+
+    def __radd__(self, other: Operand) -> Value:
+        if not isinstance(other, numbers.Real):
+            return NotImplemented
+        return _apply(_ops.ADD, (Value(other), self))
+
+    def __sub__(self, other: Operand) -> Value:
+        if not isinstance(other, (Value, numbers.Real)):
+            return NotImplemented
+        return _apply(_ops.SUB, (self, _lift(other)))
+
+    def __rsub__(self, other: Operand) -> Value:
+        if not isinstance(other, numbers.Real):
+            return NotImplemented
+        return _apply(_ops.SUB, (Value(other), self))
+
+    def __mul__(self, other: Operand) -> Value:
+        if not isinstance(other, (Value, numbers.Real)):
+            return NotImplemented
+        return _apply(_ops.MUL, (self, _lift(other)))
+
+    def __rmul__(self, other: Operand) -> Value:
+        if not isinstance(other, numbers.Real):
+            return NotImplemented
+        return _apply(_ops.MUL, (Value(other), self))
+
+    def __truediv__(self, other: Operand) -> Value:
+        if not isinstance(other, (Value, numbers.Real)):
+            return NotImplemented
+        return _apply(_ops.DIV, (self, _lift(other)))
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        if not isinstance(other, numbers.Real):
+            return NotImplemented
+        return _apply(_ops.DIV, (Value(other), self))
+
+    def __pow__(self, other: Operand) -> Value:
+        if isinstance(other, Value):
+            return _apply(_ops.POW, (self, other))
+        if not isinstance(other, numbers.Real):
+            return NotImplemented
+        return _apply(_ops.power(float(other)), (self,))
+
+    def __rpow__(self, other: Operand) -> Value:
+        if not isinstance(other, numbers.Real):
+            return NotImplemented
+        return _apply(_ops.POW, (Value(other), self))
+
+    def __neg__(self) -> Value:
+        return _apply(_ops.NEG, (self,))
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return _apply(_ops.ABS, (self,))
+
+    def exp(self) -> Value:
+        """e ** self; overflows to ``inf`` (IEEE), which anomaly mode flags.
+
+        Example:
+            >>> Value(0.0).exp().data
+            1.0
+        """
+        return _apply(_ops.EXP, (self,))
+
+    def log(self) -> Value:
+        """Natural logarithm; a ``ValueError`` naming this value when data <= 0.
+
+        Example:
+            >>> Value(1.0).log().data
+            0.0
+        """
+        return _apply(_ops.LOG, (self,))
+
+    def sqrt(self) -> Value:
+        """Square root; a ``ValueError`` naming this value when data < 0.
+
+        Example:
+            >>> Value(9.0).sqrt().data
+            3.0
+        """
+        return _apply(_ops.SQRT, (self,))
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent (saturates exactly at +-1 with gradient 0).
+
+        Example:
+            >>> Value(0.0).tanh().data
+            0.0
+        """
+        return _apply(_ops.TANH, (self,))
+
+    def sigmoid(self) -> Value:
+        """Logistic function 1 / (1 + e^-x), stable for any input.
+
+        Example:
+            >>> Value(0.0).sigmoid().data
+            0.5
+        """
+        return _apply(_ops.SIGMOID, (self,))
+
+    def relu(self) -> Value:
+        """max(0, x), with derivative 0 at 0 as in PyTorch.
+
+        Example:
+            >>> Value(-3.0).relu().data
+            0.0
+        """
+        return _apply(_ops.RELU, (self,))
+
+    def sin(self) -> Value:
+        """Sine.
+
+        Example:
+            >>> Value(0.0).sin().data
+            0.0
+        """
+        return _apply(_ops.SIN, (self,))
+
+    def cos(self) -> Value:
+        """Cosine.
+
+        Example:
+            >>> Value(0.0).cos().data
+            1.0
+        """
+        return _apply(_ops.COS, (self,))
+
+    def max(self, other: Operand) -> Value:
+        """The max gate: the gradient goes to the larger input (split evenly on a tie, as PyTorch).
+
+        Example:
+            >>> a, b = Value(2.0), Value(5.0)
+            >>> m = a.max(b); m.backward(); (m.data, a.grad, b.grad)
+            (5.0, 0.0, 1.0)
+        """
+        return _apply(_ops.MAX, (self, _lift(other)))
+
+    def min(self, other: Operand) -> Value:
+        """The min gate: the gradient goes to the smaller input (split evenly on a tie).
+
+        Example:
+            >>> Value(2.0).min(5.0).data
+            2.0
+        """
+        return _apply(_ops.MIN, (self, _lift(other)))
+
+    # -- the chain rule -------------------------------------------------------------------
+
+    def _backward(self) -> None:
+        """Propagate this node's ``grad`` one step to its parents (micrograd's manual step).
+
+        ``backward()`` does this for every node in reverse topological order.
+
+        Example:
+            >>> a, b = Value(3.0), Value(4.0)
+            >>> c = a * b; c.grad = 1.0; c._backward(); (a.grad, b.grad)
+            (4.0, 3.0)
+        """
+        g = self.grad
+        for parent, local in zip(self._prev, self._local):
+            parent.grad += g * local
+
+    def backward(self, grad: float = 1.0, *, create_graph: bool = False) -> None:
+        """Add d self / d node into ``node.grad`` for every node of the graph.
+
+        The order is computed without recursion, so graphs of any depth work. Each call adds
+        exactly one gradient: calling it twice gives twice the gradient, never more.
+
+        Args:
+            grad: the seed, d loss / d self (1.0 for a loss).
+            create_graph: also build the graph of the gradient computation, stored as a `Value`
+                in ``node.grad_value`` (``node.grad`` stays a float), for higher derivatives.
+
+        Example:
+            >>> x = Value(3.0)
+            >>> y = x * x
+            >>> y.backward(); x.grad
+            6.0
+        """
+        if not isinstance(grad, numbers.Real):
+            raise TypeError(f"backward(grad=...) takes a number, got {type(grad).__name__}")
+        order = topological_order(self)
+        if create_graph:
+            _backward_creating_graph(self, order, float(grad))
+        else:
+            _backward_floats(self, order, float(grad), _MODE.get().on_backward)
+
+    def zero_grad(self) -> None:
+        """Reset ``grad`` (and ``grad_value``) of every node in this value's graph.
+
+        Example:
+            >>> x = Value(2.0); y = x * x; y.backward(); y.zero_grad(); x.grad
+            0.0
+        """
+        zero_grad(self)
+
+
+def _backward_floats(
+    root: Value, order: list[Value], seed: float, check: Callable[[Value, float], None] | None
+) -> None:
+    # `_acc` holds this pass's gradient so that gradients already in `.grad` (from earlier
+    # passes) are never propagated again; it is reset once consumed, so it is 0 between passes.
+    root._acc = seed
+    try:
+        for node in reversed(order):
+            g = node._acc
+            node._acc = 0.0
+            node.grad += g
+            if check is not None:
+                check(node, g)
+            for parent, local in zip(node._prev, node._local):
+                parent._acc += g * local
+    finally:
+        for node in order:
+            node._acc = 0.0
+
+
+def _backward_creating_graph(root: Value, order: list[Value], seed: float) -> None:
+    # The same local formulas as the float pass, evaluated on Values so the result has a graph.
+    root._acc = Value(seed)
+    try:
+        for node in reversed(order):
+            g = node._acc
+            node._acc = 0.0
+            if not isinstance(g, Value):
+                continue  # nothing reached this node
+            node.grad += g.data
+            node.grad_value = g if node.grad_value is None else node.grad_value + g
+            if node._prev and node._rule is not None:
+                for parent, local in zip(node._prev, node._rule.local(*node._prev, node)):
+                    term = g * local
+                    parent._acc = term if isinstance(parent._acc, float) else parent._acc + term
+    finally:
+        for node in order:
+            node._acc = 0.0
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node reachable from ``root``, parents before children, ``root`` last.
+
+    Iterative depth-first search (no recursion limit); deterministic for a given graph.
+
+    Example:
+        >>> a = Value(1.0); b = a + 2; c = b * a
+        >>> [n.data for n in topological_order(c)]
+        [1.0, 2.0, 3.0, 3.0]
+    """
+    order: list[Value] = []
+    seen = {root}
+    stack = [(root, iter(root._prev))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append((parent, iter(parent._prev)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def zero_grad(*roots: Value) -> None:
+    """Set ``grad`` to 0 (and ``grad_value`` to None) on every node reachable from ``roots``.
+
+    Example:
+        >>> x = Value(2.0); y = x * 3; y.backward(); zero_grad(y); x.grad
+        0.0
+    """
+    for root in roots:
+        for node in topological_order(root):
+            node.grad = 0.0
+            node.grad_value = None
+
+
+def _data(x: Operand) -> float:
+    return x.data if isinstance(x, Value) else float(x)
+
+
+def vsum(values: Iterable[Operand]) -> Value:
+    """The sum of many values as one node (its gradient is 1 for every term).
+
+    Faster and flatter than ``sum(values)``, which makes one node per addition.
+
+    Example:
+        >>> vsum([Value(1.0), 2, Value(3.0)]).data
+        6.0
+    """
+    terms = tuple(_lift(v) for v in values)
+    if not terms:
+        raise ValueError("vsum() needs at least one value")
+    return _apply(_ops.SUM, terms)
+
+
+def dot(
+    weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand | None = None
+) -> Value:
+    """sum_i weights[i] * inputs[i] (+ bias) as one node: a neuron's pre-activation.
+
+    Example:
+        >>> w, x = [Value(2.0), Value(-3.0)], [Value(-1.0), Value(-2.0)]
+        >>> dot(w, x, bias=-3.0).data
+        1.0
+    """
+    if len(weights) != len(inputs):
+        raise ValueError(f"dot(): {len(weights)} weights but {len(inputs)} inputs; they must match")
+    parents = tuple(_lift(v) for v in weights) + tuple(_lift(v) for v in inputs)
+    if bias is None:
+        return _apply(_ops.DOT, parents)
+    return _apply(_ops.AFFINE, (*parents, _lift(bias)))
+
+
+from . import ops as _ops  # noqa: E402  (the op table needs `Op` and `Value` defined above)

@@ -1,0 +1,215 @@
+"""Neural-network building blocks with micrograd's API: Module, Neuron, Layer, MLP."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from .engine import _MODE, Scope, Value, _using, dot
+
+__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
+
+Input = Value | float | int
+Output = Value | list[Value]
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+_NEURON_NAMES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}
+
+
+def _make_rng(seed: int | None, rng: random.Random | None) -> Any:
+    if seed is not None and rng is not None:
+        raise ValueError("pass either seed or rng, not both")
+    if rng is not None:
+        return rng
+    # Without a seed the global `random` module is used, as micrograd does, so that
+    # random.seed(1337) followed by MLP(...) gives micrograd's weights.
+    return random.Random(seed) if seed is not None else random
+
+
+class Module:
+    """Base class: parameters(), zero_grad(), and a call that records its scope for drawings.
+
+    Subclasses implement ``forward``; calling the module runs ``forward`` with the nodes it makes
+    tagged by the module's name (``Layer 1 / Neuron 3``) so `visualize` can cluster them.
+
+    Example:
+        >>> MLP(2, [3, 1], seed=0).zero_grad()
+    """
+
+    _name: str = ""
+
+    def parameters(self) -> list[Value]:
+        """The trainable values, in a fixed order.
+
+        Example:
+            >>> len(Neuron(3, seed=0).parameters())
+            4
+        """
+        return []
+
+    def zero_grad(self) -> None:
+        """Set every parameter's grad to 0 (call before each backward() when training).
+
+        Example:
+            >>> n = Neuron(2, seed=0); n.w[0].grad = 5.0; n.zero_grad(); n.w[0].grad
+            0.0
+        """
+        for p in self.parameters():
+            p.grad = 0.0
+            p.grad_value = None
+
+    def forward(self, x: Any) -> Any:
+        """Compute the output; subclasses override this (not ``__call__``)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement forward(x)")
+
+    def __call__(self, x: Any) -> Any:
+        kind = type(self).__name__
+        scope = Scope(self._name or kind, kind, _MODE.get().scope)
+        with _using(scope=scope):
+            return self.forward(x)
+
+
+class Neuron(Module):
+    """One unit: ``activation(w . x + b)``, its pre-activation a single fused node.
+
+    Args:
+        nin: number of inputs.
+        nonlin: micrograd's switch: True for ReLU, False for linear.
+        activation: one of ``relu``, ``tanh``, ``sigmoid``, ``linear`` (overrides ``nonlin``).
+        seed / rng: where the initial weights (uniform in [-1, 1]) come from.
+
+    Example:
+        >>> n = Neuron(2, activation="tanh", seed=1)
+        >>> y = n([1.0, -1.0]); y._op, y._prev[0]._op
+        ('tanh', 'dot+b')
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nonlin: bool = True,
+        *,
+        activation: str | None = None,
+        seed: int | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not isinstance(nin, int) or isinstance(nin, bool) or nin < 1:
+            raise ValueError(f"Neuron(nin=...) needs a positive int, got {nin!r}")
+        if activation is None:
+            activation = "relu" if nonlin else "linear"
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; choose one of {ACTIVATIONS}")
+        draw = _make_rng(seed, rng)
+        self.w = [Value(draw.uniform(-1, 1)) for _ in range(nin)]
+        self.b = Value(0)
+        self.activation = activation
+        self.nonlin = activation != "linear"
+
+    def forward(self, x: Sequence[Input]) -> Value:
+        if len(x) != len(self.w):
+            raise ValueError(f"{self!r} expects {len(self.w)} inputs, got {len(x)}")
+        act = dot(self.w, x, self.b)
+        if self.activation == "linear":
+            return act
+        return getattr(act, self.activation)()  # type: ignore[no-any-return]
+
+    def __call__(self, x: Sequence[Input]) -> Value:
+        return super().__call__(x)  # type: ignore[no-any-return]
+
+    def parameters(self) -> list[Value]:
+        return [*self.w, self.b]
+
+    def __repr__(self) -> str:
+        return f"{_NEURON_NAMES[self.activation]}Neuron({len(self.w)})"
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same inputs; returns a list (or one Value when nout == 1).
+
+    Example:
+        >>> len(Layer(3, 4, seed=0)([1.0, 2.0, 3.0]))
+        4
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        *,
+        seed: int | None = None,
+        rng: random.Random | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if not isinstance(nout, int) or isinstance(nout, bool) or nout < 1:
+            raise ValueError(f"Layer(nout=...) needs a positive int, got {nout!r}")
+        draw = _make_rng(seed, rng)
+        self.neurons = [Neuron(nin, rng=draw, **kwargs) for _ in range(nout)]
+        for j, neuron in enumerate(self.neurons, start=1):
+            neuron._name = f"Neuron {j}"
+
+    def forward(self, x: Sequence[Input]) -> Output:
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
+
+    def __repr__(self) -> str:
+        return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: hidden layers with ``activation``, the last one linear.
+
+    Args:
+        nin: number of inputs.
+        nouts: the size of each layer, the last one being the output.
+        activation: hidden-layer activation (``relu`` as micrograd, ``tanh``, ``sigmoid``).
+        final_activation: the output layer's (``linear`` as micrograd, or ``sigmoid`` etc.).
+        seed / rng: reproducible initialisation.
+
+    Example:
+        >>> model = MLP(2, [2, 1], seed=0)
+        >>> model
+        MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2)], Layer of [LinearNeuron(2)]]
+        >>> len(MLP(2, [16, 16, 1]).parameters())
+        337
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        *,
+        activation: str = "relu",
+        final_activation: str = "linear",
+        seed: int | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not nouts:
+            raise ValueError("MLP(nouts=...) needs at least one layer size")
+        draw = _make_rng(seed, rng)
+        sizes = [nin, *nouts]
+        self.layers = [
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                rng=draw,
+                activation=activation if i != len(nouts) - 1 else final_activation,
+            )
+            for i in range(len(nouts))
+        ]
+        for i, layer in enumerate(self.layers, start=1):
+            layer._name = f"Layer {i}"
+
+    def forward(self, x: Any) -> Output:
+        for layer in self.layers:
+            x = layer(x)
+        return x  # type: ignore[no-any-return]
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def __repr__(self) -> str:
+        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"

@@ -1,0 +1,162 @@
+"""Every op: its value against `math` and its derivatives against central differences."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from autograd_lite import Value, dot, vsum
+from autograd_lite import ops as op_table
+from tests.oracles import central_gradient, close
+
+
+def floats(lo: float, hi: float) -> st.SearchStrategy[float]:
+    return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+
+
+ANY = floats(-5, 5)
+POSITIVE = floats(0.05, 5)
+NONZERO = ANY.filter(lambda x: abs(x) > 0.05)
+AWAY_FROM_ZERO = NONZERO
+
+# (name, arity, Value function, float reference, strategy per argument)
+CASES: list[tuple[str, Callable[..., Any], Callable[..., float], tuple[Any, ...]]] = [
+    ("add", lambda a, b: a + b, lambda a, b: a + b, (ANY, ANY)),
+    ("radd", lambda a: 3 + a, lambda a: 3 + a, (ANY,)),
+    ("sub", lambda a, b: a - b, lambda a, b: a - b, (ANY, ANY)),
+    ("rsub", lambda a: 3 - a, lambda a: 3 - a, (ANY,)),
+    ("mul", lambda a, b: a * b, lambda a, b: a * b, (ANY, ANY)),
+    ("rmul", lambda a: 3 * a, lambda a: 3 * a, (ANY,)),
+    ("div", lambda a, b: a / b, lambda a, b: a / b, (ANY, NONZERO)),
+    ("rdiv", lambda a: 3 / a, lambda a: 3 / a, (NONZERO,)),
+    ("neg", lambda a: -a, lambda a: -a, (ANY,)),
+    ("pow2", lambda a: a**2, lambda a: a**2, (ANY,)),
+    ("pow3", lambda a: a**3, lambda a: a**3, (ANY,)),
+    ("pow-1", lambda a: a**-1, lambda a: a**-1, (NONZERO,)),
+    ("pow0", lambda a: a**0, lambda a: a**0, (ANY,)),
+    ("pow1", lambda a: a**1, lambda a: a**1, (ANY,)),
+    ("pow1.5", lambda a: a**1.5, lambda a: a**1.5, (POSITIVE,)),
+    ("pow_value", lambda a, b: a**b, lambda a, b: a**b, (POSITIVE, floats(-3, 3))),
+    ("rpow", lambda a: 2**a, lambda a: 2**a, (ANY,)),
+    ("exp", lambda a: a.exp(), math.exp, (ANY,)),
+    ("log", lambda a: a.log(), math.log, (POSITIVE,)),
+    ("sqrt", lambda a: a.sqrt(), math.sqrt, (POSITIVE,)),
+    ("tanh", lambda a: a.tanh(), math.tanh, (ANY,)),
+    ("sigmoid", lambda a: a.sigmoid(), lambda a: 1 / (1 + math.exp(-a)), (ANY,)),
+    ("relu", lambda a: a.relu(), lambda a: max(a, 0.0), (AWAY_FROM_ZERO,)),
+    ("abs", lambda a: abs(a), abs, (AWAY_FROM_ZERO,)),
+    ("sin", lambda a: a.sin(), math.sin, (ANY,)),
+    ("cos", lambda a: a.cos(), math.cos, (ANY,)),
+    ("max", lambda a, b: a.max(b), max, (ANY, ANY)),
+    ("min", lambda a, b: a.min(b), min, (ANY, ANY)),
+    ("rmax", lambda a: a.max(1.0), lambda a: max(a, 1.0), (ANY,)),
+    ("vsum", lambda a, b, c: vsum([a, b, c, a]), lambda a, b, c: a + b + c + a, (ANY,) * 3),
+    ("dot", lambda a, b, c: dot([a, b], [c, a]), lambda a, b, c: a * c + b * a, (ANY,) * 3),
+    (
+        "dot+bias",
+        lambda a, b, c: dot([a, b], [c, 2.0], bias=c),
+        lambda a, b, c: a * c + b * 2.0 + c,
+        (ANY,) * 3,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+@given(data=st.data())
+def test_value_and_gradient_match_math_and_central_differences(
+    case: tuple[str, Callable[..., Any], Callable[..., float], tuple[Any, ...]], data: st.DataObject
+) -> None:
+    name, on_values, on_floats, strategies = case
+    xs = [data.draw(s, label=f"x{i}") for i, s in enumerate(strategies)]
+    if name in ("max", "min"):
+        assume(abs(xs[0] - xs[1]) > 1e-3)
+    if name == "rmax":
+        assume(abs(xs[0] - 1.0) > 1e-3)
+    inputs = [Value(x) for x in xs]
+    out = on_values(*inputs)
+    expected = on_floats(*xs)
+    assert out.data == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    out.backward()
+    numeric = central_gradient(on_floats, xs)
+    for i, (v, n) in enumerate(zip(inputs, numeric)):
+        assert close(v.grad, n), f"{name}: d/dx{i} analytic {v.grad} vs numeric {n} at {xs}"
+
+
+def test_every_table_entry_is_exercised_by_the_cases() -> None:
+    names = {op.name for op in op_table.ALL}
+    exercised = set()
+    for _, on_values, _, strategies in CASES:
+        out = on_values(*(Value(0.7 + 0.1 * i) for i in range(len(strategies))))
+        stack = [out]
+        while stack:
+            node = stack.pop()
+            exercised.add(node._op)
+            stack.extend(node._prev)
+    assert names <= exercised, f"ops without a test case: {names - exercised}"
+
+
+@pytest.mark.parametrize(
+    ("make", "at", "value", "grad"),
+    [
+        (lambda x: x.relu(), 0.0, 0.0, 0.0),
+        (lambda x: abs(x), 0.0, 0.0, 0.0),
+        (lambda x: x.sqrt(), 0.0, 0.0, math.inf),
+        (lambda x: x**0.5, 0.0, 0.0, math.inf),
+        (lambda x: x**0, 0.0, 1.0, 0.0),
+        (lambda x: x.sigmoid(), -800.0, 0.0, 0.0),
+        (lambda x: x.sigmoid(), 800.0, 1.0, 0.0),
+        (lambda x: x.tanh(), 400.0, 1.0, 0.0),
+        (lambda x: x.tanh(), -400.0, -1.0, 0.0),
+        (lambda x: x.exp(), 1000.0, math.inf, math.inf),
+        (lambda x: x**2, -3.0, 9.0, -6.0),
+        (lambda x: x**3, -2.0, -8.0, 12.0),
+    ],
+    ids=[
+        "relu0",
+        "abs0",
+        "sqrt0",
+        "pow_half0",
+        "pow0",
+        "sigmoid-800",
+        "sigmoid800",
+        "tanh400",
+        "tanh-400",
+        "exp-overflow",
+        "square-negative",
+        "cube-negative",
+    ],
+)
+def test_edges_follow_ieee_and_pytorch(
+    make: Callable[[Value], Value], at: float, value: float, grad: float
+) -> None:
+    x = Value(at)
+    y = make(x)
+    y.backward()
+    assert y.data == value
+    assert x.grad == grad
+
+
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_max_and_min_split_a_tie_evenly_like_pytorch(op: str) -> None:
+    a, b = Value(2.0), Value(2.0)
+    getattr(a, op)(b).backward()
+    assert (a.grad, b.grad) == (0.5, 0.5)
+
+
+def test_max_gate_routes_the_gradient_to_the_larger_input() -> None:
+    a, b = Value(3.0), Value(-1.0)
+    m = a.max(b) * 2
+    m.backward()
+    assert (a.grad, b.grad) == (2.0, 0.0)
+
+
+def test_value_exponent_at_zero_base_has_zero_exponent_gradient() -> None:
+    x, y = Value(0.0), Value(2.0)
+    z = x**y
+    z.backward()
+    assert (z.data, x.grad, y.grad) == (0.0, 0.0, 0.0)
