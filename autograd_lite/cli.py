@@ -7,6 +7,7 @@ does only inside the commands that draw (the library modules never do).
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
@@ -37,6 +38,14 @@ def example() -> str:
     )
 
 
+# Commands that live in their own modules, imported only when run: name -> (module, help).
+# Each module has ``main(argv: list[str]) -> int`` and its own argument parser.
+_DELEGATED = {
+    "demo": ("autograd_lite.demo", "train an MLP on toy data with plots and a checkpoint"),
+    "graph": ("visualize.cli", "draw the graph of an expression (same as python -m visualize)"),
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``autograd-lite`` and ``python -m autograd_lite``.
 
@@ -46,17 +55,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         ...
         0
     """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in _DELEGATED:
+        module = importlib.import_module(_DELEGATED[args[0]][0])
+        return int(module.main(args[1:]))
     parser = argparse.ArgumentParser(
         prog="autograd-lite", description="A scalar autograd engine: examples and tools."
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("example", help="back-propagate through (x + y) * z and print gradients")
-    args = parser.parse_args(argv)
-    if args.command in (None, "example"):
-        print(example())
-        return 0
-    parser.error(f"unknown command {args.command!r}")  # pragma: no cover (argparse exits first)
-    return 2  # pragma: no cover
+    for name, (_, help_text) in _DELEGATED.items():
+        commands.add_parser(name, help=help_text, add_help=False)
+    parser.parse_args(args)
+    print(example())
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
