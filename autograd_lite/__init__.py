@@ -23,6 +23,7 @@ from .engine import (
     vsum,
     zero_grad,
 )
+from .functional import grad, gradients, hessian, jvp, value_and_grad
 
 __all__ = [
     "Value",
@@ -35,5 +36,10 @@ __all__ = [
     "zero_grad",
     "vsum",
     "dot",
+    "grad",
+    "value_and_grad",
+    "gradients",
+    "jvp",
+    "hessian",
 ]
 __version__ = "0.1.0"

@@ -1,0 +1,220 @@
+"""Higher-order derivatives and the functional API: create_graph, grad, jvp, hessian."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from autograd_lite import Value, grad, gradients, hessian, jvp, value_and_grad
+from autograd_lite.nn import MLP
+from tests.graph_strategies import as_values, inputs, programs, run, smooth_and_in_domain
+from tests.oracles import central_gradient, close
+
+
+def sigmoid(x: float) -> float:
+    return 1 / (1 + math.exp(-x))
+
+
+# f, its second derivative in closed form, and where to test it
+CLOSED_FORMS: list[tuple[str, Callable[[Value], Value], Callable[[float], float], float]] = [
+    ("tanh", lambda x: x.tanh(), lambda x: -2 * math.tanh(x) * (1 - math.tanh(x) ** 2), 0.7),
+    (
+        "sigmoid",
+        lambda x: x.sigmoid(),
+        lambda x: sigmoid(x) * (1 - sigmoid(x)) * (1 - 2 * sigmoid(x)),
+        -0.4,
+    ),
+    ("cube", lambda x: x**3, lambda x: 6 * x, 1.3),
+    ("exp", lambda x: x.exp(), math.exp, 0.9),
+    ("log", lambda x: x.log(), lambda x: -1 / x**2, 2.5),
+    ("sqrt", lambda x: x.sqrt(), lambda x: -0.25 * x**-1.5, 1.7),
+    ("sin", lambda x: x.sin(), lambda x: -math.sin(x), 0.6),
+    ("cos", lambda x: x.cos(), lambda x: -math.cos(x), 0.6),
+    ("reciprocal", lambda x: 1 / x, lambda x: 2 / x**3, 1.9),
+    ("pow_value", lambda x: x**x, lambda x: x**x * ((math.log(x) + 1) ** 2 + 1 / x), 1.4),
+    ("rpow", lambda x: 2**x, lambda x: math.log(2) ** 2 * 2**x, 0.3),
+    ("relu_square", lambda x: x.relu() ** 2, lambda x: 2.0 if x > 0 else 0.0, 0.8),
+    ("abs_cube", lambda x: abs(x) ** 3, lambda x: 6 * abs(x), -0.8),
+    ("max_gate", lambda x: x.max(x * x), lambda x: 2.0, 1.5),
+    ("min_gate", lambda x: x.min(x * x), lambda x: 2.0, 0.5),
+]
+
+
+@pytest.mark.parametrize("case", CLOSED_FORMS, ids=[c[0] for c in CLOSED_FORMS])
+def test_second_derivative_matches_its_closed_form(
+    case: tuple[str, Callable[[Value], Value], Callable[[float], float], float],
+) -> None:
+    _, f, second, at = case
+    assert grad(grad(f))(at) == pytest.approx(second(at), rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("case", CLOSED_FORMS, ids=[c[0] for c in CLOSED_FORMS])
+def test_backward_create_graph_gives_a_differentiable_grad_value(
+    case: tuple[str, Callable[[Value], Value], Callable[[float], float], float],
+) -> None:
+    _, f, second, at = case
+    x = Value(at)
+    f(x).backward(create_graph=True)
+    assert x.grad_value is not None
+    assert x.grad == x.grad_value.data
+    first = x.grad_value
+    x.zero_grad()
+    first.backward()
+    assert x.grad == pytest.approx(second(at), rel=1e-12, abs=1e-12)
+
+
+def test_every_fused_and_kinked_op_supports_create_graph() -> None:
+    from autograd_lite import dot, vsum
+
+    a, b, c = Value(0.5), Value(-1.5), Value(2.0)
+    out = vsum([dot([a, b], [c, a], bias=b), abs(a * b), a.relu(), b.relu(), a.max(b), a.min(c)])
+    (ga, gb, gc) = gradients(out, [a, b, c], create_graph=True)
+    floats = gradients(out, [a, b, c])
+    assert [ga.data, gb.data, gc.data] == pytest.approx(floats, rel=1e-15)
+    # d/da of d out/da: from dot: c*a -> 2 in ... only c*a + b*a contributes a's cross terms
+    (gaa,) = gradients(ga, [a])
+    assert gaa == pytest.approx(0.0)
+    (gac,) = gradients(ga, [c])
+    assert gac == pytest.approx(1.0)
+
+
+@given(data=st.data(), n=st.integers(1, 3))
+def test_second_derivatives_match_central_differences_of_the_first(
+    data: st.DataObject, n: int
+) -> None:
+    program = data.draw(programs(n, max_ops=8), label="program")
+    xs = data.draw(inputs(n), label="inputs")
+    assume(smooth_and_in_domain(program, xs, margin=0.05))
+    assume(all(smooth_and_in_domain(program, [x + d for x in xs], 0.05) for d in (-1e-4, 1e-4)))
+
+    def first_derivative(*point: float) -> float:
+        every = tuple(range(n))  # so the output is a Value even where it ignores x0
+        return float(grad(lambda *v: run(program, v, values=True), argnums=every)(*point)[0])
+
+    analytic = hessian(lambda *v: run(program, v, values=True))(*xs)[0]
+    numeric = central_gradient(first_derivative, xs, h=1e-5)
+    for a, num in zip(analytic, numeric):
+        assert close(a, num, atol=1e-4, rtol=1e-3), (program, xs, analytic, numeric)
+
+
+@given(data=st.data(), n=st.integers(1, 4))
+def test_jvp_equals_the_reverse_gradient_dotted_with_the_tangent(
+    data: st.DataObject, n: int
+) -> None:
+    program = data.draw(programs(n), label="program")
+    xs = data.draw(inputs(n), label="inputs")
+    ts = data.draw(inputs(n), label="tangents")
+    assume(smooth_and_in_domain(program, xs))
+    values = as_values(xs)
+    out = run(program, values, values=True)
+    out.backward()
+    expected = sum(v.grad * t for v, t in zip(values, ts))
+    value, directional = jvp(lambda *v: run(program, v, values=True), xs, ts)
+    assert value == out.data
+    assert directional == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def test_jvp_is_forward_mode_one_pass_without_backward() -> None:
+    import autograd_lite.engine as engine
+
+    calls = []
+    original = engine.Value.backward
+    engine.Value.backward = lambda *a, **k: calls.append(1)  # type: ignore[method-assign]
+    try:
+        value, slope = jvp(lambda x, w, b: 1 / ((-(w * x + b)).exp() + 1), (1, 0, 0), (0, 1, 0))
+    finally:
+        engine.Value.backward = original  # type: ignore[method-assign]
+    assert calls == []
+    assert (value, slope) == (0.5, 0.25)
+
+
+def test_grad_of_the_sigmoid_neuron_is_a_quarter_for_w() -> None:
+    f = lambda x, w, b: 1 / ((-(w * x + b)).exp() + 1)  # noqa: E731
+    assert grad(f, argnums=1)(1.0, 0.0, 0.0) == 0.25
+    value, grads = value_and_grad(f, argnums=(0, 1, 2))(1.0, 0.0, 0.0)
+    assert value == 0.5 and grads == (0.0, 0.25, 0.25)
+
+
+def test_grad_does_not_touch_the_grad_of_values_it_closes_over() -> None:
+    w = Value(3.0)
+    assert grad(lambda x: x * w)(2.0) == 3.0
+    assert w.grad == 0.0
+
+
+def test_grad_accepts_values_and_returns_a_value_for_composition() -> None:
+    x = Value(2.0)
+    g = grad(lambda v: v**3)(x)
+    assert isinstance(g, Value) and g.data == 12.0
+    g.backward()
+    assert x.grad == 12.0  # d(3x^2)/dx at 2
+
+
+def test_hessian_is_symmetric_on_an_mlp_loss() -> None:
+    model = MLP(2, [3, 1], activation="tanh", seed=4)
+
+    def loss(a: Value, b: Value) -> Value:
+        return (model([a, b]) - 1.0) ** 2  # type: ignore[no-any-return,operator]
+
+    h = hessian(loss)(0.3, -0.2)
+    assert h[0][1] == pytest.approx(h[1][0], rel=1e-12)
+
+
+def test_functions_that_do_not_return_a_scalar_value_get_a_clear_error() -> None:
+    with pytest.raises(TypeError, match="returned list"):
+        grad(lambda x: [x, x])(1.0)
+    with pytest.raises(TypeError, match="returned float"):
+        grad(lambda x: 3.0, argnums=0)(1.0)
+    with pytest.raises(TypeError, match="argument 0 must be a number or a Value"):
+        grad(lambda x: x)("a")
+    with pytest.raises(ValueError, match="argnums 2 does not fit a call with 1 arguments"):
+        grad(lambda x: x, argnums=2)(1.0)
+    with pytest.raises(ValueError, match="2 primals but 1 tangents"):
+        jvp(lambda x, y: x * y, (1.0, 2.0), (1.0,))
+
+
+def test_create_graph_on_a_hundred_thousand_deep_chain() -> None:
+    x = Value(0.5)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0 + 0.000001
+    y = y * y
+    y.backward(create_graph=True)
+    assert x.grad_value is not None
+    first = x.grad_value
+    assert first.data == pytest.approx(2 * (0.5 + 0.1), rel=1e-9)
+    x.zero_grad()
+    first.backward()
+    assert x.grad == pytest.approx(2.0)
+
+
+torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip install torch==2.13.0)")
+
+
+@given(data=st.data())
+def test_hessian_matches_pytorch_float64(data: st.DataObject) -> None:
+    program = data.draw(programs(3, max_ops=8), label="program")
+    xs = data.draw(inputs(3), label="inputs")
+    assume(smooth_and_in_domain(program, xs, margin=0.05))
+    from tests.graph_strategies import OPS
+
+    # Tensor spellings where the Value method name differs (or is missing on tensors).
+    tensor_ops = {"abs": torch.abs, "max": torch.maximum, "min": torch.minimum}
+
+    def torch_f(*t: object) -> object:
+        nodes = list(t)
+        for name, args in program:
+            fn = tensor_ops.get(name, OPS[name][1])
+            nodes.append(fn(*(nodes[a] for a in args)))
+        return nodes[-1]
+
+    expected = torch.autograd.functional.hessian(
+        torch_f, tuple(torch.tensor(x, dtype=torch.float64) for x in xs)
+    )
+    ours = hessian(lambda *v: run(program, v, values=True))(*xs)
+    for i in range(3):
+        for j in range(3):
+            assert ours[i][j] == pytest.approx(float(expected[i][j]), rel=1e-9, abs=1e-9)
