@@ -1,5 +1,28 @@
-"""Drawing autograd_lite graphs and training plots (Graphviz, matplotlib)."""
+"""Draw autograd_lite computational graphs: to DOT, to SVG/PNG/PDF, and step by step.
+
+Example:
+    >>> from autograd_lite import Value
+    >>> x = Value(1.0, label="x"); y = (x * 2).tanh(); y.backward()
+    >>> "x | data 1 | grad 0.1413" in draw_dot(y).source
+    True
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .dot import draw_dot, format_number, record_text
+from .render import Drawing, RenderError, has_system_dot, render, to_bytes, write_atomic
+from .steps import backward_steps, render_backward_steps
+
+__all__ = [
+    "draw_dot",
+    "render",
+    "render_backward_steps",
+    "backward_steps",
+    "to_bytes",
+    "write_atomic",
+    "has_system_dot",
+    "format_number",
+    "record_text",
+    "Drawing",
+    "RenderError",
+]

@@ -1,0 +1,238 @@
+"""visualize.dot: node text, determinism, clusters, collapse, colours and label escaping."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import subprocess
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd_lite import Value
+from autograd_lite.nn import MLP, Neuron
+from visualize import draw_dot, format_number, record_text
+from visualize.dot import GRAD_SCALE, RED, grad_colours
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="system Graphviz not on PATH")
+
+
+def neuron() -> tuple[Value, list[Value]]:
+    x, w, b = Value(1.0, label="x"), Value(0.0, label="w"), Value(0.0, label="b")
+    y = (x * w + b).sigmoid()
+    y.label = "y"
+    y.backward()
+    return y, [x, w, b]
+
+
+def members(source: str) -> dict[str, list[str]]:
+    """Node id -> labels of the clusters around it, read from the DOT text line by line.
+
+    Works because labels never contain a raw newline (they are escaped), so each statement is a
+    line: `subgraph NAME {` opens a block, a lone `}` closes it, `label=` on the block's first
+    line names it.
+    """
+    stack: list[str] = []
+    out: dict[str, list[str]] = {}
+    for line in source.splitlines():
+        node = re.match(r"\s*([vom]\d+) \[", line)
+        if node:
+            out[node.group(1)] = [name for name in stack if name]
+        elif re.fullmatch(r"\s*(subgraph \S+ )?\{", line):
+            stack.append("?" if "subgraph" in line else "")
+        elif re.fullmatch(r"\s*\}", line) and stack:  # the last one closes the digraph
+            stack.pop()
+        elif stack and stack[-1] == "?":
+            label = re.search(r' label=("[^"]*"|\S+)', " " + line)
+            stack[-1] = label.group(1).strip('"') if label else "(unlabelled)"
+    return out
+
+
+def node_id(source: str, label: str) -> str:
+    """The id of the value node whose record starts with ``label``."""
+    found = re.search(rf'^\s*(\w+) \[label="\{{{re.escape(label)} \|', source, re.M)
+    assert found, f"no node labelled {label!r}"
+    return found.group(1)
+
+
+def test_every_value_shows_its_label_data_and_grad() -> None:
+    y, _ = neuron()
+    src = draw_dot(y).source
+    # sigmoid(0) = 0.5; dy/dw = sigmoid'(0) * x = 0.25, dy/db = 0.25, dy/dx = 0.25 * w = 0
+    for text in ("x | data 1 | grad 0", "w | data 0 | grad 0.25", "b | data 0 | grad 0.25"):
+        assert text in src
+    assert "y | data 0.5 | grad 1" in src
+
+
+def test_each_op_is_its_own_node_between_inputs_and_output() -> None:
+    y, _ = neuron()
+    ids = members(draw_dot(y, show_grad=False).source)
+    assert sorted(k for k in ids if k.startswith("o")) == ["o2", "o4", "o5"]  # *, +, sigmoid
+    assert sum(1 for k in ids if k.startswith("v")) == 6
+
+
+def test_same_graph_gives_byte_identical_dot_even_when_rebuilt() -> None:
+    first = draw_dot(neuron()[0]).source
+    assert draw_dot(neuron()[0]).source == first  # new objects, same ids: not id()-based
+    ids = re.findall(r"^\s*(\w+) \[", first, re.M)
+    assert {i for i in ids if not i.startswith(("legend", "node", "edge"))} == {
+        f"v{k}" for k in range(6)
+    } | {
+        "o2",
+        "o4",
+        "o5",
+    }  # ids are positions in the topological order
+
+
+def test_a_times_a_keeps_both_edges() -> None:
+    a = Value(3.0, label="a")
+    src = draw_dot(a * a, show_grad=False).source
+    assert src.count("v0 -> o1") == 2
+
+
+def test_neuron_calls_become_labelled_clusters_with_their_parameters() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    x = [Value(0.5, label="x1"), Value(-1.0, label="x2")]
+    out = model(x)
+    out.backward()
+    model.layers[0].neurons[2].w[0].label = "w_13"
+    src = draw_dot(out, collapse=(), show_grad=False).source
+    assert src.count("subgraph cluster_") == 1 + 2 + 4  # MLP, 2 layers, 4 neurons
+    where = members(src)
+    # A weight is used by one neuron only, so it is drawn inside that neuron's cluster ...
+    assert where[node_id(src, "w_13")] == ["MLP", "Layer 1", "Neuron 3"]
+    # ... while the inputs feed three neurons and stay outside every cluster.
+    assert where[node_id(src, "x1")] == []
+
+
+def test_collapse_draws_each_neuron_as_one_box_with_inputs_and_output() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    out = model([Value(0.5, label="x1"), Value(-1.0, label="x2")])
+    src = draw_dot(out, collapse=("Neuron",), show_grad=False).source
+    ids = members(src)
+    assert sum(1 for k in ids if k.startswith("m")) == 4
+    assert sorted(k for k in ids if k[0] in "vo") == sorted(
+        [node_id(src, "x1"), node_id(src, "x2")]
+    )  # only the inputs are drawn outside the boxes
+    assert len(re.findall(r"^\s*\w+ -> \w+", src, re.M)) == 2 * 3 + 3
+    layers = draw_dot(out, collapse=("Layer",), show_grad=False).source
+    assert sum(1 for k in members(layers) if k.startswith("m")) == 2
+    assert len(re.findall(r"^\s*\w+ -> \w+", layers, re.M)) == 2 + 1
+
+
+def test_big_graph_is_readable_by_default_and_refused_when_expanded() -> None:
+    model = MLP(2, [16, 16, 1], seed=0)
+    out = model([Value(0.5), Value(-1.0)])
+    out.backward()
+    ids = members(draw_dot(out).source)
+    assert sum(1 for k in ids if k.startswith("m")) == 33  # one box per neuron
+    with pytest.raises(ValueError, match=r"max_nodes=400.*collapse=\('Neuron',\)"):
+        draw_dot(out, collapse=())
+    assert draw_dot(out, collapse=(), max_nodes=None).source.count("->") > 500
+
+
+def test_plain_huge_expression_suggests_drawing_less() -> None:
+    x = Value(1.0)
+    y = x
+    for _ in range(300):
+        y = y * 1.0
+    with pytest.raises(ValueError, match="smaller sub-expression"):
+        draw_dot(y)
+
+
+def test_two_calls_of_one_model_are_two_clusters() -> None:
+    model = MLP(1, [1], seed=0)
+    out = model([Value(1.0)]) + model([Value(2.0)])
+    labels = re.findall(r' label="?(MLP(?: \(call \d+\))?)', draw_dot(out, collapse=()).source)
+    assert labels == ["MLP", "MLP (call 2)"]
+
+
+def luminance(hex_colour: str) -> float:
+    """WCAG relative luminance, computed from the sRGB definition."""
+
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def test_gradient_fill_gets_brighter_with_each_decade_and_text_stays_readable() -> None:
+    fills = [grad_colours(10.0**k)[0] for k in range(-6, 3)]
+    lums = [luminance(f) for f in dict.fromkeys(fills)]
+    assert lums == sorted(lums) and len(lums) == len(GRAD_SCALE)
+    named = {"white": "#ffffff", "black": "#000000"}
+    for g in [10.0**k for k in range(-6, 3)] + [0.0, math.inf, math.nan, -0.3]:
+        fill, ink = grad_colours(g)
+        hi, lo = sorted([luminance(fill), luminance(named.get(ink, ink))], reverse=True)
+        assert (hi + 0.05) / (lo + 0.05) >= 4.5, (g, fill, ink)  # WCAG AA contrast
+    assert grad_colours(-0.3) == grad_colours(0.3)
+
+
+def test_nan_and_inf_are_red_and_the_legend_explains_colours() -> None:
+    x = Value(1000.0, label="big")
+    y = x.exp() * 0.0  # inf * 0 = nan
+    y.backward()
+    src = draw_dot(y).source
+    big = re.search(r"v0 \[([^\n]*)\]", src).group(1)  # type: ignore[union-attr]
+    assert f'fillcolor="{RED}"' in big  # its grad is nan
+    assert src.count(f'fillcolor="{RED}"') >= 3  # big (grad), exp (data inf), y (data nan)
+    assert "nan/inf" in src and "fill: |grad|" in src
+    assert "fill: |grad|" not in draw_dot(y, show_grad=False).source
+
+
+def test_format_number_is_compact() -> None:
+    assert [format_number(v) for v in (0.5, -0.25, 1e-7, 3.0, 12345678.0, -math.inf)] == [
+        "0.5",
+        "-0.25",
+        "1e-7",
+        "3",
+        "1.235e7",
+        "-inf",
+    ]
+
+
+def test_bad_arguments_are_clear() -> None:
+    with pytest.raises(TypeError, match="takes a Value"):
+        draw_dot(3.0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="rankdir"):
+        draw_dot(Value(1.0), rankdir="sideways")
+    with pytest.raises(TypeError, match="collapse"):
+        draw_dot(Value(1.0), collapse="Neuron")
+
+
+@given(st.text(max_size=60))
+def test_escaped_field_has_no_live_record_syntax(text: str) -> None:
+    escaped = record_text(text, 1000)
+    unescaped = re.sub(r"\\.", "", escaped)  # drop every backslash escape pair
+    assert not set(unescaped) & set('{}|<>\\\n\r"') - {'"'}
+    assert "\n" not in escaped
+
+
+@needs_dot
+@settings(max_examples=40)
+@given(st.lists(st.text(max_size=30), min_size=4, max_size=4))
+def test_no_label_can_change_the_graph_structure(labels: list[str]) -> None:
+    a, b = Value(1.0, label=labels[0]), Value(2.0, label=labels[1])
+    unit = Neuron(2, seed=0)
+    unit._name = labels[3]
+    c = unit([a, b]) * b
+    c.label = labels[2]
+    c.backward()
+    source = draw_dot(c, collapse=()).source
+    done = subprocess.run(
+        ["dot", "-Tjson"], input=source.encode(), capture_output=True, check=False, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    layout = json.loads(done.stdout)
+    names = {o["name"] for o in layout["objects"] if "nodes" not in o}  # nodes, not subgraphs
+    expected = set(members(draw_dot(c, collapse=(), show_grad=False).source))
+    assert {n for n in names if not n.startswith("legend")} == expected
+    # Edges: a, b, w0, w1, bias -> dot+b; sigmoid chain; times b. No extra, none lost.
+    real = [e for e in layout.get("edges", []) if e.get("style") != "invis"]
+    assert len(real) == 5 + 1 + 1 + 1 + 2 + 1
+    clusters = [o for o in layout["objects"] if o["name"].startswith("cluster_")]
+    assert len(clusters) == 2  # the neuron and the legend
