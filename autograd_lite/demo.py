@@ -1,0 +1,267 @@
+"""`autograd-lite demo`: train an MLP from scratch on toy 2-D data and write plots and a checkpoint.
+
+The application layer: it uses the library like any user would, and imports `visualize` (for
+the plots and the neuron graph) only when it writes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import checkpoint
+from .data import Dataset, make_blobs, make_circles, make_moons, make_spirals, make_xor
+from .engine import Value
+from .losses import accuracy, hinge, l2
+from .nn import ACTIVATIONS, MLP
+from .optim import SGD, Adam, Optimizer, linear_decay
+from .train import History, evaluate, fit, predict
+
+__all__ = ["main", "DATASETS", "build_parser"]
+
+# name -> (generator(n, noise, seed), default noise). Every set has two classes, labels 0 and 1.
+DATASETS: dict[str, tuple[Callable[[int, float, int], Dataset], float]] = {
+    "moons": (lambda n, noise, seed: make_moons(n, noise=noise, random_state=seed), 0.1),
+    "circles": (
+        lambda n, noise, seed: make_circles(n, noise=noise, factor=0.5, random_state=seed),
+        0.08,
+    ),
+    "spirals": (lambda n, noise, seed: make_spirals(n, noise=noise, random_state=seed), 0.02),
+    "xor": (lambda n, noise, seed: make_xor(n, noise=noise, random_state=seed), 0.0),
+    "blobs": (
+        lambda n, noise, seed: make_blobs(
+            n, centers=[[-1, -1], [1, 1]], cluster_std=noise or 0.6, random_state=seed
+        ),
+        0.6,
+    ),
+}
+L2_ALPHA = 1e-4  # micrograd's demo: a little weight decay keeps the margin smooth
+DEFAULT_LR = {"sgd": 1.0, "adam": 0.05}
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a comma-separated list of ints"
+        ) from None
+    if not sizes or any(s < 1 for s in sizes):
+        raise argparse.ArgumentTypeError(f"{text!r}: give layer sizes >= 1, e.g. 16,16")
+    return sizes
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a finite number > 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The demo's command-line options.
+
+    Example:
+        >>> build_parser().parse_args([]).hidden
+        [16, 16]
+    """
+    parser = argparse.ArgumentParser(
+        prog="autograd-lite demo",
+        description="Train MLP(2, [16, 16, 1]) from scratch on a toy 2-D data set (max-margin "
+        "loss + L2, full-batch SGD with a linearly decaying rate, as micrograd's demo) and write "
+        "loss.png, decision_boundary.png, neuron_graph.svg and model.json.",
+    )
+    parser.add_argument(
+        "--dataset",
+        choices=sorted(DATASETS),
+        default="moons",
+        help="the toy problem (default moons)",
+    )
+    parser.add_argument("--samples", type=_positive_int, default=100, help="points (default 100)")
+    parser.add_argument("--noise", type=float, default=None, help="noise (default per data set)")
+    parser.add_argument("--hidden", type=_sizes, default=[16, 16], help="hidden sizes (16,16)")
+    parser.add_argument(
+        "--activation", choices=[a for a in ACTIVATIONS if a != "linear"], default="relu"
+    )
+    parser.add_argument("--epochs", type=_positive_int, default=100, help="default 100")
+    parser.add_argument(
+        "--lr",
+        type=_positive_float,
+        default=None,
+        help="learning rate (default: sgd 1.0 decaying to a tenth, adam 0.05)",
+    )
+    parser.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd", help="default sgd")
+    parser.add_argument(
+        "--batch-size", type=_positive_int, default=None, help="samples per step (default: all)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="data, weights and order (default 0)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("demo-output"),
+        help="output folder (default ./demo-output/)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar, only errors")
+    return parser
+
+
+def _neuron_graph(model: MLP, x: Sequence[float]) -> tuple[Value, int]:
+    """One first-layer neuron on one input, after back-propagating the model's score."""
+    inputs = [Value(v, label=f"x{i + 1}") for i, v in enumerate(x)]
+    hidden = model.layers[0](inputs)
+    hidden = hidden if isinstance(hidden, list) else [hidden]
+    out: Any = hidden
+    for layer in model.layers[1:]:
+        out = layer(out)
+    score = out if isinstance(out, Value) else out[0]
+    model.zero_grad()  # training leaves its last step's gradients on the weights
+    score.backward()
+    # Show a neuron that is active and matters for this point, so its gradients are not all 0.
+    pick = next((k for k, h in enumerate(hidden) if h.data > 0 and h.grad != 0), 0)
+    hidden[pick].label = f"neuron {pick + 1}"
+    return hidden[pick], pick
+
+
+def _write_graph(model: MLP, x: Sequence[float], path: Path) -> str:
+    try:
+        from visualize import draw_dot, render
+    except ImportError as exc:
+        return f"skipped {path.name}: cannot draw graphs ({exc}); pip install 'autograd-lite[viz]'"
+    neuron = model.layers[0].neurons
+    root, pick = _neuron_graph(model, x)
+    params = neuron[pick].parameters()
+    for i, p in enumerate(params):
+        p.label = f"w{i + 1}" if i < len(params) - 1 else "b"
+    try:
+        render(draw_dot(root), path)
+    except Exception as exc:  # rendering is optional: report it and keep the other outputs
+        return f"skipped {path.name}: {exc}"
+    finally:
+        for p in params:
+            p.label = ""
+    where = ", ".join(f"{v:.3g}" for v in x)
+    return f"{path}  (layer 1, neuron {pick + 1} at x = ({where}); grads are d score / d value)"
+
+
+def _write_plots(
+    model: MLP, history: History, X: list[list[float]], y: list[int], out: Path, name: str
+) -> list[str]:
+    try:
+        from visualize.plots import plot_decision_boundary, plot_history
+    except ImportError as exc:
+        return [f"skipped plots: {exc}"]
+    plot_history(history, out / "loss.png", title=f"Training on {name}")
+    acc = accuracy(predict(model, X), y)
+    plot_decision_boundary(
+        model, X, y, out / "decision_boundary.png", title=f"{name}: training accuracy {acc:.0%}"
+    )
+    return [str(out / "loss.png"), str(out / "decision_boundary.png")]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the demo; returns the exit status (0 on success, 130 after Ctrl-C, 2 on bad options).
+
+    Example:
+        >>> import tempfile
+        >>> main(["--epochs", "2", "--samples", "20", "--quiet", "--out", tempfile.mkdtemp()])
+        0
+    """
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(arguments)
+    out: Path = args.out
+    if out.exists() and not out.is_dir():
+        print(f"autograd-lite demo: --out {out} is a file, not a folder", file=sys.stderr)
+        return 2
+    make, default_noise = DATASETS[args.dataset]
+    noise = default_noise if args.noise is None else args.noise
+    if noise < 0:
+        print("autograd-lite demo: --noise must be >= 0", file=sys.stderr)
+        return 2
+    X, labels = make(args.samples, noise, args.seed)
+    y = [1 if c == 1 else -1 for c in labels]  # the max-margin loss wants +-1
+    sizes = [*args.hidden, 1]
+    model = MLP(2, sizes, activation=args.activation, seed=args.seed)
+    lr = args.lr or DEFAULT_LR[args.optimizer]
+    optimizer: Optimizer
+    if args.optimizer == "sgd":
+        optimizer = SGD(model.parameters(), lr=linear_decay(lr, lr / 10, args.epochs))
+        rate = f"SGD, rate {lr:g} decaying linearly to {lr / 10:g}"
+    else:
+        optimizer = Adam(model.parameters(), lr=lr)
+        rate = f"Adam, rate {lr:g}"
+    params = model.parameters()
+
+    def loss(outputs: list[Any], targets: list[Any]) -> Value:
+        return hinge(outputs, targets) + l2(params, L2_ALPHA)
+
+    say = (lambda *a: None) if args.quiet else print
+    name = f"{args.dataset} ({args.samples} points, noise {noise:g})"
+    say(f"Training MLP(2, {sizes}) [{args.activation}, {len(params)} parameters] on {name}")
+    say(
+        f"  loss: max-margin (hinge) + L2 {L2_ALPHA:g}; {rate}; {args.epochs} epochs; "
+        f"seed {args.seed}"
+    )
+    start = time.perf_counter()
+    history = fit(
+        model,
+        X,
+        y,
+        loss=loss,
+        optimizer=optimizer,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        progress=not args.quiet,
+        seed=args.seed,
+    )
+    seconds = time.perf_counter() - start
+    final_loss, final_acc = evaluate(model, X, y, loss, accuracy)
+    if history.stopped == "interrupted":
+        print(f"Stopped by Ctrl-C after {len(history)} epochs; saving what was learned.")
+    say(
+        f"Done in {seconds:.1f} s ({len(history)} epochs): loss {final_loss:.4f}, training "
+        f"accuracy {final_acc:.1%} ({round(final_acc * len(X))}/{len(X)})"
+    )
+
+    out.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "dataset": args.dataset,
+        "samples": args.samples,
+        "noise": noise,
+        "seed": args.seed,
+        "epochs": len(history),
+        "loss": final_loss,
+        "accuracy": final_acc,
+        "history": history.as_dict(),
+        "command": ["autograd-lite", "demo", *arguments],
+    }
+    checkpoint.save(model, out / "model.json", optimizer=optimizer, metadata=meta)
+    written = [str(out / "model.json")]
+    if len(history):
+        written += _write_plots(model, history, X, labels, out, args.dataset)
+    written.append(_write_graph(model, X[0], out / "neuron_graph.svg"))
+    say("Wrote:")
+    for line in written:
+        if line.startswith("skipped"):
+            print(f"  {line}", file=sys.stderr)
+        else:
+            say(f"  {line}")
+    say(f"Load the model again with: MLP.load({os.fspath(out / 'model.json')!r})")
+    return 130 if history.stopped == "interrupted" else 0

@@ -1,0 +1,269 @@
+"""The training loop: `fit` a model to data with a progress bar, returning a `History`.
+
+A callback is any ``callable(epoch, history)`` run after each epoch; returning True stops
+training (see `early_stopping`). Ctrl-C also stops cleanly: `fit` returns what it has so far.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import sys
+import time
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .data import batches
+from .engine import Value, no_grad
+from .losses import accuracy
+
+__all__ = ["History", "fit", "predict", "evaluate", "early_stopping", "Callback"]
+
+Model = Callable[[list[Value]], Any]
+Loss = Callable[[list[Any], list[Any]], Value]
+Metric = Callable[[list[Any], list[Any]], float]
+Callback = Callable[[int, "History"], "bool | None"]
+
+
+class _Optimizer(Protocol):
+    def zero_grad(self) -> None: ...
+    def step(self) -> None: ...
+
+
+@dataclass
+class History:
+    """What happened in each epoch: mean training loss and accuracy (measured on the batches as
+    they were trained), validation loss and accuracy (when ``val`` was given) and seconds taken.
+
+    ``stopped`` is ``""`` when every epoch ran, ``"interrupted"`` after Ctrl-C and
+    ``"callback"`` when a callback asked to stop.
+
+    Example:
+        >>> h = History(); h.loss.append(0.5); len(h), h.final("loss")
+        (1, 0.5)
+    """
+
+    epoch: list[int] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    time: list[float] = field(default_factory=list)
+    stopped: str = ""
+
+    def __len__(self) -> int:
+        return len(self.loss)
+
+    def final(self, name: str) -> float:
+        """The last value of the series ``name`` (nan when it is empty).
+
+        Example:
+            >>> History().final("accuracy")
+            nan
+        """
+        series = getattr(self, name)
+        return float(series[-1]) if series else math.nan
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every series as JSON-ready lists (for saving alongside a checkpoint).
+
+        Example:
+            >>> sorted(History().as_dict())[:3]
+            ['accuracy', 'epoch', 'loss']
+        """
+        return {k: (list(v) if isinstance(v, list) else v) for k, v in vars(self).items()}
+
+
+def _rows(X: Sequence[Sequence[float]], y: Sequence[Any], name: str) -> list[list[float]]:
+    if len(X) != len(y):
+        raise ValueError(f"fit(): {name} has {len(X)} samples but {len(y)} labels")
+    if not X:
+        raise ValueError(f"fit(): {name} is empty")
+    rows: list[list[float]] = []
+    for i, x in enumerate(X):
+        row = [float(v) for v in x] if isinstance(x, Sequence) else [float(x)]
+        if len(row) != len(rows[0] if rows else row):
+            raise ValueError(
+                f"fit(): {name}[{i}] has {len(row)} features, {name}[0] has {len(rows[0])}"
+            )
+        rows.append(row)
+    return rows
+
+
+def predict(model: Model, X: Sequence[Sequence[float]]) -> list[Any]:
+    """The model's outputs for each sample, computed without building a graph.
+
+    Example:
+        >>> from autograd_lite.nn import MLP
+        >>> len(predict(MLP(2, [4, 1], seed=0), [[0.0, 1.0], [1.0, 0.0]]))
+        2
+    """
+    with no_grad():
+        return [model([Value(v) for v in x]) for x in X]
+
+
+def evaluate(
+    model: Model, X: Sequence[Sequence[float]], y: Sequence[Any], loss: Loss, metric: Metric | None
+) -> tuple[float, float]:
+    """``(loss, metric)`` of the model on a data set, without building a graph.
+
+    Example:
+        >>> from autograd_lite.nn import MLP
+        >>> from autograd_lite.losses import hinge, accuracy
+        >>> loss, acc = evaluate(MLP(2, [1], seed=0), [[1.0, 1.0]], [1], hinge, accuracy)
+        >>> acc in (0.0, 1.0)
+        True
+    """
+    outputs = predict(model, X)
+    with no_grad():
+        value = loss(outputs, list(y)).data
+    return value, (metric(outputs, list(y)) if metric is not None else math.nan)
+
+
+def early_stopping(
+    patience: int = 10, monitor: str = "val_loss", min_delta: float = 0.0
+) -> Callback:
+    """A callback that stops when ``monitor`` has not improved by ``min_delta`` for ``patience``
+    epochs (lower is better for names containing "loss", higher otherwise).
+
+    Example:
+        >>> stop = early_stopping(patience=2, monitor="loss")
+        >>> h = History(loss=[1.0, 0.5, 0.6, 0.7])
+        >>> stop(3, h)
+        True
+    """
+    sign = 1.0 if "loss" in monitor else -1.0
+
+    def callback(epoch: int, history: History) -> bool:
+        series: list[float] = [sign * v for v in getattr(history, monitor)]
+        if len(series) <= patience:
+            return False
+        best_before = min(series[:-patience])
+        return bool(min(series[-patience:]) >= best_before - min_delta)
+
+    return callback
+
+
+def _progress_bar(show: bool, epochs: int) -> Any:
+    if not show:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        warnings.warn(
+            "no progress bar: tqdm is not installed (pip install tqdm, or autograd-lite[train]); "
+            "pass progress=False to silence this",
+            stacklevel=3,
+        )
+        return None
+    return tqdm(total=epochs, desc="training", unit="epoch", file=sys.stderr, dynamic_ncols=True)
+
+
+def fit(
+    model: Model,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    *,
+    loss: Loss,
+    optimizer: _Optimizer,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    val: tuple[Sequence[Sequence[float]], Sequence[Any]] | None = None,
+    progress: bool = True,
+    callbacks: Iterable[Callback] = (),
+    metric: Metric | None = accuracy,
+    shuffle: bool = True,
+    seed: int | None = 0,
+) -> History:
+    """Train ``model`` on ``(X, y)``: per batch ``zero_grad``, forward, ``loss``, backward, step.
+
+    Args:
+        model: called with one sample (a list of `Value` s) and returning its output(s).
+        X, y: the samples (lists of numbers) and their targets.
+        loss: ``loss(outputs, targets) -> Value``, e.g. `autograd_lite.losses.hinge`; add a
+            regulariser inside it: ``lambda o, t: hinge(o, t) + l2(model.parameters())``.
+        optimizer: an `autograd_lite.optim` optimizer over the model's parameters.
+        epochs: passes over the data. batch_size: samples per step (None: all of them).
+        val: optional ``(X_val, y_val)`` evaluated after each epoch.
+        progress: show a tqdm bar (only when stderr is a terminal).
+        callbacks: ``callable(epoch, history)`` run after each epoch; True stops training.
+        metric: ``metric(outputs, targets)`` reported as accuracy (None to skip).
+        shuffle, seed: batch order is shuffled with ``random.Random(seed)``, so runs repeat.
+
+    Returns:
+        The `History`. Ctrl-C ends training early and returns the epochs completed.
+
+    Raises:
+        FloatingPointError: when the loss becomes nan or infinite (the learning rate is too high).
+
+    Example:
+        >>> from autograd_lite.nn import MLP
+        >>> from autograd_lite.losses import hinge
+        >>> from autograd_lite.optim import SGD
+        >>> model = MLP(2, [4, 1], seed=1)
+        >>> X, y = [[0.0, 1.0], [1.0, 0.0], [0.0, -1.0], [-1.0, 0.0]], [1, 1, -1, -1]
+        >>> h = fit(model, X, y, loss=hinge, optimizer=SGD(model.parameters(), lr=0.1),
+        ...         epochs=30, progress=False)
+        >>> len(h), h.final("accuracy")
+        (30, 1.0)
+    """
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"fit(epochs=...) needs a positive int, got {epochs!r}")
+    if not callable(loss):
+        raise TypeError(f"fit(loss=...) needs a function (outputs, targets) -> Value, got {loss!r}")
+    rows, targets = _rows(X, y, "X"), list(y)
+    val_rows = None if val is None else (_rows(val[0], val[1], "val X"), list(val[1]))
+    rng = random.Random(seed)
+    callbacks = tuple(callbacks)
+    history = History()
+    bar = _progress_bar(progress and sys.stderr.isatty(), epochs)
+    try:
+        for epoch in range(1, epochs + 1):
+            start = time.perf_counter()
+            total, outputs, seen = 0.0, [], []
+            for xb, yb in batches(rows, targets, batch_size, shuffle=shuffle, rng=rng):
+                optimizer.zero_grad()
+                out = [model([Value(v) for v in x]) for x in xb]
+                value = loss(out, yb)
+                if not math.isfinite(value.data):
+                    raise FloatingPointError(
+                        f"fit(): the loss became {value.data} in epoch {epoch}; lower the "
+                        "learning rate, or check the inputs for huge values"
+                    )
+                lr = getattr(optimizer, "current_lr", math.nan)
+                value.backward()
+                optimizer.step()
+                total += value.data * len(xb)
+                outputs += out
+                seen += yb
+            acc = metric(outputs, seen) if metric else math.nan
+            if val_rows is not None:
+                val_loss, val_acc = evaluate(model, val_rows[0], val_rows[1], loss, metric)
+                history.val_loss.append(val_loss)
+                history.val_accuracy.append(val_acc)
+            history.epoch.append(epoch)
+            history.loss.append(total / len(rows))
+            history.accuracy.append(acc)
+            history.lr.append(float(lr))
+            history.time.append(time.perf_counter() - start)
+            if bar is not None:
+                bar.set_postfix(loss=f"{history.loss[-1]:.4f}", acc=f"{history.accuracy[-1]:.1%}")
+                bar.update()
+            if any(callback(epoch, history) for callback in callbacks):
+                history.stopped = "callback"
+                break
+    except KeyboardInterrupt:
+        history.stopped = "interrupted"
+        # Ctrl-C may land between two appends: keep only the epochs that were fully recorded.
+        done = len(history.time)
+        for series in (history.epoch, history.loss, history.accuracy, history.lr):
+            del series[done:]
+        if val_rows is not None:
+            del history.val_loss[done:], history.val_accuracy[done:]
+    finally:
+        if bar is not None:
+            bar.close()
+    return history

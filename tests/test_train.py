@@ -1,0 +1,180 @@
+"""fit(): learning XOR and moons, the History, progress bar rules, callbacks and Ctrl-C."""
+
+from __future__ import annotations
+
+import io
+import math
+import sys
+import warnings
+from typing import Any
+
+import pytest
+
+from autograd_lite import Value
+from autograd_lite.data import make_moons, make_xor
+from autograd_lite.losses import accuracy, binary_cross_entropy_with_logits, hinge, l2
+from autograd_lite.nn import MLP
+from autograd_lite.optim import SGD, Adam, linear_decay
+from autograd_lite.train import History, early_stopping, evaluate, fit, predict
+
+SQUARE = ([[0.0, 1.0], [1.0, 0.0], [0.0, -1.0], [-1.0, 0.0]], [1, 1, -1, -1])
+
+
+def small_fit(**options: Any) -> tuple[MLP, History]:
+    model = MLP(2, [4, 1], seed=1)
+    settings: dict[str, Any] = {
+        "loss": hinge,
+        "optimizer": SGD(model.parameters(), lr=0.1),
+        "epochs": 5,
+        "progress": False,
+    }
+    settings.update(options)
+    return model, fit(model, *SQUARE, **settings)
+
+
+def test_fit_learns_xor() -> None:
+    X, y = make_xor(60, random_state=0)
+    model = MLP(2, [8, 1], activation="tanh", seed=0)
+    loss = binary_cross_entropy_with_logits
+    opt = Adam(model.parameters(), lr=0.05)
+    history = fit(model, X, y, loss=loss, optimizer=opt, epochs=60, batch_size=20, progress=False)
+    assert evaluate(model, X, y, loss, accuracy)[1] >= 0.95
+    assert history.loss[-1] < history.loss[0] / 3
+
+
+def test_fit_learns_moons_to_full_accuracy() -> None:
+    X, y = make_moons(60, noise=0.1, random_state=0)
+    model = MLP(2, [16, 16, 1], seed=0)
+    params = model.parameters()
+    history = fit(
+        model, X, y,
+        loss=lambda out, t: hinge(out, t) + l2(params),
+        optimizer=SGD(params, lr=linear_decay(1.0, 0.1, 60)),
+        epochs=60, progress=False,
+    )  # fmt: skip
+    assert accuracy(predict(model, X), y) == 1.0
+    assert history.lr[0] == 1.0 and history.lr[-1] < 0.2
+
+
+def test_history_records_every_epoch_and_validation() -> None:
+    _, h = small_fit(epochs=4, val=SQUARE)
+    assert h.epoch == [1, 2, 3, 4]
+    for series in (h.loss, h.accuracy, h.val_loss, h.val_accuracy, h.lr, h.time):
+        assert len(series) == 4
+    assert all(t >= 0 for t in h.time) and h.stopped == ""
+    assert h.as_dict()["loss"] == h.loss
+
+
+def test_fit_is_repeatable_for_a_seed() -> None:
+    X, y = make_moons(20, noise=0.1, random_state=0)
+
+    def once(seed: int) -> list[float]:
+        model = MLP(2, [4, 1], seed=0)
+        opt = SGD(model.parameters(), lr=0.1)
+        h = fit(model, X, y, loss=hinge, optimizer=opt, epochs=3, batch_size=5, seed=seed,
+                progress=False)  # fmt: skip
+        return h.loss
+
+    assert once(0) == once(0)
+    assert once(0) != once(1)  # the batch order is shuffled by the seed
+
+
+def test_validation_uses_no_graph_and_does_not_change_gradients() -> None:
+    model, _ = small_fit(epochs=1)
+    grads = [p.grad for p in model.parameters()]
+    evaluate(model, *SQUARE, hinge, accuracy)
+    assert [p.grad for p in model.parameters()] == grads
+    out = predict(model, SQUARE[0])
+    assert all(o._prev == () for o in out)
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_appears_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("tqdm", reason="tqdm is not installed (pip install tqdm)")
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    small_fit(epochs=3, progress=True)
+    assert "loss=" in terminal.getvalue() and "3/3" in terminal.getvalue()
+    pipe = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", pipe)
+    small_fit(epochs=3, progress=True)
+    assert pipe.getvalue() == ""
+    monkeypatch.setattr(sys, "stderr", terminal := FakeTerminal())
+    small_fit(epochs=3, progress=False)
+    assert terminal.getvalue() == ""
+
+
+def test_missing_tqdm_warns_and_trains_anyway(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    monkeypatch.setattr(sys, "stderr", FakeTerminal())
+    with pytest.warns(UserWarning, match="pip install tqdm"):
+        _, h = small_fit(epochs=2, progress=True)
+    assert len(h) == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        small_fit(epochs=1, progress=False)
+
+
+def test_ctrl_c_returns_the_epochs_completed() -> None:
+    def interrupt(epoch: int, history: History) -> None:
+        if epoch == 3:
+            raise KeyboardInterrupt
+
+    _, h = small_fit(epochs=10, callbacks=[interrupt])
+    assert h.epoch == [1, 2, 3] and h.stopped == "interrupted"
+
+
+def test_ctrl_c_inside_an_epoch_drops_that_epoch_only() -> None:
+    calls = []
+
+    def loss(outputs: list[Any], targets: list[Any]) -> Value:
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return hinge(outputs, targets)
+
+    _, h = small_fit(epochs=10, loss=loss, val=SQUARE)
+    # Each epoch calls the loss twice (training, then validation): the 4th call is epoch 2's
+    # validation, so epoch 2 is dropped whole and every series keeps exactly epoch 1.
+    assert h.epoch == [1] and h.stopped == "interrupted"
+    for series in (h.loss, h.accuracy, h.val_loss, h.val_accuracy, h.lr, h.time):
+        assert len(series) == 1
+
+
+def test_a_callback_returning_true_stops_training() -> None:
+    _, h = small_fit(epochs=10, callbacks=[lambda epoch, history: epoch == 2])
+    assert len(h) == 2 and h.stopped == "callback"
+
+
+def test_early_stopping_waits_for_patience() -> None:
+    stop = early_stopping(patience=2, monitor="val_accuracy")
+    assert stop(3, History(val_accuracy=[0.5, 0.6, 0.6])) is False
+    assert stop(4, History(val_accuracy=[0.5, 0.6, 0.6, 0.55])) is True
+    assert stop(4, History(val_accuracy=[0.5, 0.6, 0.6, 0.7])) is False
+
+
+def test_a_diverging_loss_raises_a_clear_error() -> None:
+    with pytest.raises(FloatingPointError, match="the loss became nan in epoch 1"):
+        small_fit(loss=lambda o, t: hinge(o, t) * math.nan)
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"epochs": 0}, "epochs"),
+    ({"loss": "hinge"}, "loss"),
+    ({"val": ([[0.0, 1.0]], [1, 0])}, "val X has 1 samples but 2 labels"),
+])  # fmt: skip
+def test_bad_arguments_are_rejected(options: dict[str, Any], message: str) -> None:
+    with pytest.raises((ValueError, TypeError), match=message):
+        small_fit(**options)
+
+
+def test_ragged_rows_are_rejected() -> None:
+    model = MLP(2, [1], seed=0)
+    with pytest.raises(ValueError, match=r"X\[1\] has 3 features, X\[0\] has 2"):
+        fit(model, [[0.0, 1.0], [1.0, 2.0, 3.0]], [1, 0], loss=hinge,
+            optimizer=SGD(model.parameters(), lr=0.1), progress=False)  # fmt: skip
