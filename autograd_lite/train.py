@@ -106,7 +106,11 @@ def predict(model: Model, X: Sequence[Sequence[float]]) -> list[Any]:
 
 
 def evaluate(
-    model: Model, X: Sequence[Sequence[float]], y: Sequence[Any], loss: Loss, metric: Metric | None
+    model: Model,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    loss: Loss,
+    metric: Metric | None = accuracy,
 ) -> tuple[float, float]:
     """``(loss, metric)`` of the model on a data set, without building a graph.
 
