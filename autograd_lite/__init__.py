@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+from .compile import compile
 from .engine import (
     Op,
     Scope,
@@ -41,5 +42,6 @@ __all__ = [
     "gradients",
     "jvp",
     "hessian",
+    "compile",
 ]
 __version__ = "0.1.0"

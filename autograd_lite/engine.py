@@ -7,11 +7,14 @@ only knows how to build nodes from an `Op` and how to run the chain rule over a 
 from __future__ import annotations
 
 import contextvars
+import gc
+import math
 import numbers
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, replace
-from typing import Any, TypeAlias
+from contextlib import AbstractContextManager, ContextDecorator, contextmanager
+from dataclasses import dataclass
+from itertools import repeat
+from typing import Any, NamedTuple, TypeAlias, TypeGuard, cast
 
 __all__ = [
     "Value",
@@ -72,9 +75,12 @@ class Scope:
         return tuple(reversed(chain))
 
 
-@dataclass(frozen=True)
-class _Mode:
-    """What node creation records right now (one context variable, so it is thread/async safe)."""
+class _Mode(NamedTuple):
+    """What node creation records right now (one context variable, so it is thread/async safe).
+
+    Immutable; a NamedTuple rather than a frozen dataclass because every `nn.Module` call makes
+    a new one, and ``_replace`` costs half of ``dataclasses.replace``.
+    """
 
     grad: bool = True
     scope: Scope | None = None
@@ -82,19 +88,34 @@ class _Mode:
     hooks: tuple[Callable[[Value], None], ...] = ()
     # Called with (node, its gradient) during backward(); used by anomaly detection.
     on_backward: Callable[[Value, float], None] | None = None
+    # Called with (node, how) when code reads a node's number to decide something (``<``,
+    # ``float()``, ``item()``); `compile` uses it to refuse data-dependent control flow.
+    on_read: Callable[[Value, str], None] | None = None
 
 
 _MODE: contextvars.ContextVar[_Mode] = contextvars.ContextVar("autograd_lite_mode", default=_Mode())
 
 
-@contextmanager
-def _using(**changes: Any) -> Iterator[None]:
-    """Change the mode inside the ``with`` block (for `no_grad`, `nn` scopes and tools)."""
-    token = _MODE.set(replace(_MODE.get(), **changes))
-    try:
-        yield
-    finally:
-        _MODE.reset(token)
+class _using(ContextDecorator):
+    """Change the mode inside the ``with`` block (for `no_grad`, `nn` scopes and tools).
+
+    A class rather than a generator-based context manager: every `nn.Module` call enters one,
+    and the generator machinery cost more than the rest of a small neuron's forward pass.
+    """
+
+    def __init__(self, **changes: Any) -> None:
+        self._changes = changes
+        self._tokens: list[contextvars.Token[_Mode]] = []
+
+    def __enter__(self) -> None:
+        self._tokens.append(_MODE.set(_MODE.get()._replace(**self._changes)))
+
+    def __exit__(self, *exc: object) -> None:
+        _MODE.reset(self._tokens.pop())
+
+    def _recreate_cm(self) -> _using:
+        # Used as a decorator, each call gets its own instance (thread and re-entrancy safe).
+        return _using(**self._changes)
 
 
 def no_grad() -> AbstractContextManager[None]:
@@ -171,7 +192,7 @@ class Op:
 
 def _apply(op: Op, parents: tuple[Value, ...]) -> Value:
     """Make the node ``op(*parents)``: the single place where graph nodes are created."""
-    datas = tuple(p.data for p in parents)
+    datas = [p.data for p in parents]
     try:
         out = op.forward(*datas)
     except Undefined as exc:
@@ -192,8 +213,9 @@ def _apply(op: Op, parents: tuple[Value, ...]) -> Value:
     else:
         node._prev = ()
         node._local = ()
-    for hook in mode.hooks:
-        hook(node)
+    if mode.hooks:
+        for hook in mode.hooks:
+            hook(node)
     return node
 
 
@@ -202,6 +224,22 @@ _new_value = object.__new__
 
 def _lift(x: Operand) -> Value:
     return x if isinstance(x, Value) else Value(x)
+
+
+def _check_number(data: object) -> None:
+    if isinstance(data, Value):
+        raise TypeError(
+            f"Value() takes a number, got a Value ({data._describe()}); use it directly"
+        )
+    if not isinstance(data, numbers.Real):
+        raise TypeError(
+            f"Value() takes a real number (int or float), got {type(data).__name__} {data!r}"
+        )
+
+
+def _is_number(x: object) -> TypeGuard[Number]:
+    # The exact-type test first: isinstance against the numbers.Real ABC is slow.
+    return type(x) is float or type(x) is int or isinstance(x, numbers.Real)
 
 
 class Value:
@@ -246,14 +284,8 @@ class Value:
     def __init__(
         self, data: Number, _children: Iterable[Value] = (), _op: str = "", label: str = ""
     ) -> None:
-        if isinstance(data, Value):
-            raise TypeError(
-                f"Value() takes a number, got a Value ({data._describe()}); use it directly"
-            )
-        if not isinstance(data, numbers.Real):
-            raise TypeError(
-                f"Value() takes a real number (int or float), got {type(data).__name__} {data!r}"
-            )
+        if type(data) is not float and type(data) is not int:  # fast path first: constants
+            _check_number(data)
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
         self.data = float(data)
@@ -286,7 +318,7 @@ class Value:
         return f"Value(data={self.data!r}, grad={self.grad!r}{op}{label})"
 
     def __float__(self) -> float:
-        return self.data
+        return _data(self, "float()")
 
     def item(self) -> float:
         """The data as a float (PyTorch's spelling).
@@ -295,73 +327,73 @@ class Value:
             >>> Value(3).item()
             3.0
         """
-        return self.data
+        return _data(self, "item()")
 
     def __lt__(self, other: Operand) -> bool:
-        return self.data < _data(other)
+        return _data(self, "<") < _data(other, "<")
 
     def __le__(self, other: Operand) -> bool:
-        return self.data <= _data(other)
+        return _data(self, "<=") <= _data(other, "<=")
 
     def __gt__(self, other: Operand) -> bool:
-        return self.data > _data(other)
+        return _data(self, ">") > _data(other, ">")
 
     def __ge__(self, other: Operand) -> bool:
-        return self.data >= _data(other)
+        return _data(self, ">=") >= _data(other, ">=")
 
     __hash__ = object.__hash__
 
     # -- arithmetic: each is one entry of the op table ------------------------------------
 
     def __add__(self, other: Operand) -> Value:
-        if not isinstance(other, (Value, numbers.Real)):
+        if not isinstance(other, Value) and not _is_number(other):
             return NotImplemented
         return _apply(_ops.ADD, (self, _lift(other)))
 
     def __radd__(self, other: Operand) -> Value:
-        if not isinstance(other, numbers.Real):
+        if not _is_number(other):
             return NotImplemented
         return _apply(_ops.ADD, (Value(other), self))
 
     def __sub__(self, other: Operand) -> Value:
-        if not isinstance(other, (Value, numbers.Real)):
+        if not isinstance(other, Value) and not _is_number(other):
             return NotImplemented
         return _apply(_ops.SUB, (self, _lift(other)))
 
     def __rsub__(self, other: Operand) -> Value:
-        if not isinstance(other, numbers.Real):
+        if not _is_number(other):
             return NotImplemented
         return _apply(_ops.SUB, (Value(other), self))
 
     def __mul__(self, other: Operand) -> Value:
-        if not isinstance(other, (Value, numbers.Real)):
+        if not isinstance(other, Value) and not _is_number(other):
             return NotImplemented
         return _apply(_ops.MUL, (self, _lift(other)))
 
     def __rmul__(self, other: Operand) -> Value:
-        if not isinstance(other, numbers.Real):
+        if not _is_number(other):
             return NotImplemented
         return _apply(_ops.MUL, (Value(other), self))
 
     def __truediv__(self, other: Operand) -> Value:
-        if not isinstance(other, (Value, numbers.Real)):
+        if not isinstance(other, Value) and not _is_number(other):
             return NotImplemented
         return _apply(_ops.DIV, (self, _lift(other)))
 
     def __rtruediv__(self, other: Operand) -> Value:
-        if not isinstance(other, numbers.Real):
+        if not _is_number(other):
             return NotImplemented
         return _apply(_ops.DIV, (Value(other), self))
 
     def __pow__(self, other: Operand) -> Value:
         if isinstance(other, Value):
             return _apply(_ops.POW, (self, other))
-        if not isinstance(other, numbers.Real):
+        if not _is_number(other):
             return NotImplemented
         return _apply(_ops.power(float(other)), (self,))
 
     def __rpow__(self, other: Operand) -> Value:
-        if not isinstance(other, numbers.Real):
+        if not _is_number(other):
             return NotImplemented
         return _apply(_ops.POW, (Value(other), self))
 
@@ -500,10 +532,13 @@ class Value:
         """
         if not isinstance(grad, numbers.Real):
             raise TypeError(f"backward(grad=...) takes a number, got {type(grad).__name__}")
-        order = topological_order(self)
         if create_graph:
-            _backward_creating_graph(self, order, float(grad))
-        else:
+            _backward_creating_graph(self, topological_order(self), float(grad))
+            return
+        # The float pass makes no reference cycles, so automatic collections during it would
+        # only re-scan the whole live graph; on a deep graph they cost more than the pass.
+        with _gc_paused():
+            order = topological_order(self)
             _backward_floats(self, order, float(grad), _MODE.get().on_backward)
 
     def zero_grad(self) -> None:
@@ -516,12 +551,24 @@ class Value:
         zero_grad(self)
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _backward_floats(
     root: Value, order: list[Value], seed: float, check: Callable[[Value, float], None] | None
 ) -> None:
     # `_acc` holds this pass's gradient so that gradients already in `.grad` (from earlier
     # passes) are never propagated again; it is reset once consumed, so it is 0 between passes.
     root._acc = seed
+    isfinite = math.isfinite
     try:
         for node in reversed(order):
             g = node._acc
@@ -529,11 +576,15 @@ def _backward_floats(
             node.grad += g
             if check is not None:
                 check(node, g)
-            for parent, local in zip(node._prev, node._local):
-                parent._acc += g * local
-    finally:
-        for node in order:
+            # A zero gradient (below a dead relu, say) would add exact zeros to every parent,
+            # so skip it -- unless a local derivative is inf or nan: 0 * inf must give nan.
+            if node._prev and (g != 0.0 or not all(map(isfinite, node._local))):
+                for parent, local in zip(node._prev, node._local):
+                    parent._acc += g * local
+    except BaseException:
+        for node in order:  # consumed nodes are already 0; reset the rest
             node._acc = 0.0
+        raise
 
 
 def _backward_creating_graph(root: Value, order: list[Value], seed: float) -> None:
@@ -574,8 +625,10 @@ def topological_order(root: Value) -> list[Value]:
         for parent in parents:
             if parent not in seen:
                 seen.add(parent)
-                stack.append((parent, iter(parent._prev)))
-                break
+                if parent._prev:
+                    stack.append((parent, iter(parent._prev)))
+                    break
+                order.append(parent)  # a leaf has nothing to visit first
         else:
             stack.pop()
             order.append(node)
@@ -595,8 +648,14 @@ def zero_grad(*roots: Value) -> None:
             node.grad_value = None
 
 
-def _data(x: Operand) -> float:
-    return x.data if isinstance(x, Value) else float(x)
+def _data(x: Operand, how: str) -> float:
+    """``x``'s number, for a decision (``<``, ``float()``): the mode's ``on_read`` sees it first."""
+    if not isinstance(x, Value):
+        return float(x)
+    on_read = _MODE.get().on_read
+    if on_read is not None:
+        on_read(x, how)
+    return x.data
 
 
 def vsum(values: Iterable[Operand]) -> Value:
@@ -626,10 +685,10 @@ def dot(
     """
     if len(weights) != len(inputs):
         raise ValueError(f"dot(): {len(weights)} weights but {len(inputs)} inputs; they must match")
-    parents = tuple(_lift(v) for v in weights) + tuple(_lift(v) for v in inputs)
-    if bias is None:
-        return _apply(_ops.DOT, parents)
-    return _apply(_ops.AFFINE, (*parents, _lift(bias)))
+    parents = (*weights, *inputs) if bias is None else (*weights, *inputs, bias)
+    if not all(map(isinstance, parents, repeat(Value))):  # one C-level pass: lift if needed
+        parents = tuple(v if isinstance(v, Value) else Value(v) for v in parents)
+    return _apply(_ops.DOT if bias is None else _ops.AFFINE, cast(tuple[Value, ...], parents))
 
 
 from . import ops as _ops  # noqa: E402  (the op table needs `Op` and `Value` defined above)

@@ -1,0 +1,263 @@
+"""compile(f): trace a function of `Value` s once into a flat tape, then replay it on floats.
+
+The tape is the graph ``f`` built, in topological order, with each node reduced to its op-table
+entry, the slots of its inputs and the slot of its output. A replay runs each entry's ``forward``
+and ``local`` (the same `ops` entries the eager engine uses, so results are identical) on a
+list of floats, then the chain rule backwards over the same list: no `Value`, no scope, no sort.
+The tape is turned into straight-line Python once (`Compiled._generate`); the loop that reads it
+(`Compiled._interpret`) stays as the reference and for error messages. Replays run no mode
+hooks: use eager mode under ``detect_anomaly()``.
+
+A training step (what ``fit(..., compile=True)`` does)::
+
+    step = compile(lambda: loss_of(model, X, y), params=model.parameters())
+    for epoch in range(epochs):
+        model.zero_grad()
+        loss, _ = step()      # adds d loss / d p into p.grad for every parameter
+        optimizer.step()      # reads p.grad, writes p.data; the next step() reads p.data
+
+The limitation is the one every tracer has (JAX's ``jit`` too): the tape records the path ``f``
+took for the traced inputs. Branching on data (``if x > 0``, ``float(x)``, ``x.item()``) would
+freeze one branch, so it raises `TracingError` while tracing; write the choice as an op
+(``x.relu()``, ``a.max(b)``, ``abs(x)``), whose derivative the tape re-evaluates every call.
+Reading ``x.data`` directly cannot be detected: don't, inside a compiled function.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .engine import _MODE, Undefined, Value, _is_number, _using, topological_order
+
+__all__ = ["compile", "Compiled", "TracingError"]
+
+# One tape entry: forward, local, input slots, output slot, op name.
+_Entry = tuple[Callable[..., float], Callable[..., tuple[Any, ...]], tuple[int, ...], int, str]
+
+
+class TracingError(ValueError):
+    """The traced function did something a fixed tape cannot replay (e.g. branched on data)."""
+
+
+class Compiled:
+    """A function of `Value` s traced into a tape; call it with floats (see `compile`)."""
+
+    def __init__(self, f: Callable[..., Value], params: Sequence[Value] = ()) -> None:
+        if not callable(f):
+            raise TypeError(f"compile() takes a function, got {type(f).__name__}")
+        self.f = f
+        self.params = list(params)
+        for p in self.params:
+            if not isinstance(p, Value):
+                raise TypeError(f"compile(params=...) takes Values, got {type(p).__name__}")
+        if len({id(p) for p in self.params}) != len(self.params):
+            raise ValueError("compile(params=...) lists the same Value twice")
+        self.n_args: int | None = None
+        self.tape: list[_Entry] = []
+        self._slots = 0
+        self._constants: list[tuple[int, float]] = []
+        self._root = 0
+        self._leaf_slots: list[int] = []
+        self._template: list[float] = []
+        self._run: Callable[..., tuple[float, list[float]]] | None = None
+
+    def __call__(self, *args: float) -> tuple[float, list[float]]:
+        """Run ``f`` forward and backward on new numbers.
+
+        Returns ``(value, grads)``: ``f(*args)`` and d f / d arg for each argument. The gradient
+        of every ``params`` Value (read at its current ``.data``) is added into its ``.grad``,
+        exactly as ``f(...).backward()`` would; zero them between steps. The first call traces.
+
+        Example:
+            >>> w = Value(3.0)
+            >>> step = compile(lambda x: (w * x - 1.0) ** 2, params=[w])
+            >>> step(1.0), w.grad
+            ((4.0, [12.0]), 4.0)
+        """
+        for i, a in enumerate(args):
+            if not _is_number(a) or isinstance(a, bool):
+                raise TypeError(
+                    f"compiled {self._name()}: argument {i} must be a number, got {a!r}"
+                )
+        if self.n_args is None:
+            self._trace(args)
+        elif len(args) != self.n_args:
+            raise TypeError(
+                f"compiled {self._name()} was traced with {self.n_args} arguments, got {len(args)}"
+            )
+        return self._replay(args)
+
+    def _name(self) -> str:
+        return getattr(self.f, "__name__", repr(self.f))
+
+    def _trace(self, args: Sequence[float]) -> None:
+        inputs = [Value(float(a)) for a in args]
+        made: set[Value] = set()
+
+        def refuse(node: Value, how: str) -> None:
+            raise TracingError(
+                f"compile(): {self._name()} used {how} on {node._describe()} while being traced. "
+                "The tape records one path through the function, so control flow that depends "
+                "on data cannot be compiled. Write the choice as an op (x.relu(), a.max(b), "
+                "abs(x)) or call the function without compile()."
+            )
+
+        with _using(grad=True, hooks=(*_MODE.get().hooks, made.add), on_read=refuse):
+            out = self.f(*inputs)
+        if not isinstance(out, Value):
+            raise TypeError(f"compile(): {self._name()} must return a Value, got {out!r}")
+        slot: dict[Value, int] = {v: i for i, v in enumerate([*inputs, *self.params])}
+        tape: list[_Entry] = []
+        constants: list[tuple[int, float]] = []
+        for node in topological_order(out):
+            if node in slot:
+                continue
+            slot[node] = len(slot)
+            if node not in made:  # made before the call and not a param: a constant
+                constants.append((slot[node], node.data))
+            elif node._prev and node._rule is not None:
+                rule = node._rule
+                parents = tuple(slot[p] for p in node._prev)
+                tape.append((rule.forward, rule.local, parents, slot[node], rule.name))
+            else:
+                raise TracingError(
+                    f"compile(): {self._name()} made {node._describe()} under no_grad(); its "
+                    "inputs are not recorded, so a replay could not recompute it. Compute it "
+                    "outside the function and pass it in, or drop the no_grad()."
+                )
+        # Only now, so that a failed trace leaves the object untraced (the next call retries).
+        self.tape, self._constants, self._slots, self._root = tape, constants, len(slot), slot[out]
+        self.n_args = len(inputs)
+        self._run = self._generate()
+
+    def _generate(self) -> Callable[..., tuple[float, list[float]]]:
+        """The tape as straight-line Python: one call per op, one line per edge.
+
+        The same op-table functions run in the same order as in `_interpret` (so the floats
+        are identical), minus the loop's bookkeeping: slots become local variables.
+        """
+        namespace: dict[str, Any] = {"isfinite": math.isfinite}
+        names: dict[int, str] = {}
+
+        def name(fn: Callable[..., Any]) -> str:
+            if id(fn) not in names:
+                names[id(fn)] = f"op{len(names)}"
+                namespace[names[id(fn)]] = fn
+            return names[id(fn)]
+
+        made = {entry[3] for entry in self.tape}
+        self._leaf_slots = [i for i in range(self._slots) if i not in made]
+        constants = dict(self._constants)
+        # Arguments and params hold the first slots; each call fills them in, in this order.
+        self._template = [constants.get(i, 0.0) for i in self._leaf_slots]
+        leaves = [f"v{i}" for i in self._leaf_slots]
+        # Only slots that depend on an argument or a param need a gradient; constants don't.
+        needs = set(range((self.n_args or 0) + len(self.params)))
+        for _, _, ins, o, _ in self.tape:
+            if not needs.isdisjoint(ins):
+                needs.add(o)
+        lines = ["def replay(leaves):", f"    {', '.join(leaves)}, = leaves" if leaves else ""]
+        for forward, local, ins, o, _ in self.tape:
+            args = ", ".join(f"v{i}" for i in ins)
+            lines.append(f"    v{o} = {name(forward)}({args})")
+            if o in needs:
+                lines.append(f"    d{o} = {name(local)}({args}, v{o})")
+        grads = [f"g{i}" for i in range(self._slots)]
+        lines += [f"    {' = '.join(grads[k : k + 200])} = 0.0" for k in range(0, len(grads), 200)]
+        lines.append(f"    g{self._root} = 1.0")
+        for _, _, ins, o, _ in reversed(self.tape):
+            if o not in needs:
+                continue
+            edges = [f"g{i} += g{o} * d{o}[{k}]" for k, i in enumerate(ins) if i in needs]
+            if len(edges) > 2:  # worth a test: see the note on skipping in `_interpret`
+                lines.append(f"    if g{o} != 0.0 or not all(map(isfinite, d{o})):")
+                lines += [f"        {e}" for e in edges]
+            else:
+                lines += [f"    {e}" for e in edges]
+        wanted = ", ".join(grads[: (self.n_args or 0) + len(self.params)])
+        lines.append(f"    return v{self._root}, [{wanted}]")
+        exec(builtins.compile("\n".join(lines), f"<compiled {self._name()}>", "exec"), namespace)
+        return namespace["replay"]  # type: ignore[no-any-return]
+
+    def _replay(self, args: Sequence[float]) -> tuple[float, list[float]]:
+        n = len(args)
+        leaves = self._template[:]
+        leaves[:n] = map(float, args)
+        leaves[n : n + len(self.params)] = [p.data for p in self.params]
+        try:
+            value, grads = self._run(leaves)  # type: ignore[misc]
+        except Undefined:
+            return self._interpret(self._leaves(args))  # it names the op and the value
+        for k, p in enumerate(self.params, start=n):
+            p.grad += grads[k]
+        return value, grads[:n]
+
+    def _leaves(self, args: Sequence[float]) -> list[float]:
+        vals = [0.0] * self._slots
+        n = len(args)
+        vals[:n] = map(float, args)
+        vals[n : n + len(self.params)] = [p.data for p in self.params]
+        for i, c in self._constants:
+            vals[i] = c
+        return vals
+
+    def _interpret(self, vals: list[float]) -> tuple[float, list[float]]:
+        n = self.n_args or 0
+        locals_: list[tuple[Any, ...]] = []
+        push = locals_.append
+        for forward, local, ins, o, name in self.tape:
+            xs = [vals[i] for i in ins]
+            try:
+                out = forward(*xs)
+            except Undefined as exc:
+                raise exc.to_error(name, [Value(x) for x in xs]) from None
+            vals[o] = out
+            push(local(*xs, out))
+        grads = [0.0] * self._slots
+        grads[self._root] = 1.0
+        isfinite = math.isfinite
+        for (_, _, ins, o, _), loc in zip(reversed(self.tape), reversed(locals_)):
+            g = grads[o]
+            # Nothing reaches this node (a dead relu, say): skipping it adds exactly the same
+            # zeros, unless a local derivative is inf or nan, where 0 * inf must give nan.
+            if g == 0.0 and all(map(isfinite, loc)):
+                continue
+            for i, d in zip(ins, loc):
+                grads[i] += g * d
+        for k, p in enumerate(self.params, start=n):
+            p.grad += grads[k]
+        return vals[self._root], grads[:n]
+
+    def __repr__(self) -> str:
+        size = "not traced yet" if self.n_args is None else f"{len(self.tape)} ops"
+        return f"Compiled({self._name()}, {size})"
+
+
+def compile(f: Callable[..., Value], *, params: Sequence[Value] = ()) -> Compiled:
+    """Trace ``f`` on its first call into a tape; every call replays it on floats.
+
+    Args:
+        f: a function of ``n`` `Value` s returning a `Value` (a loss). It may also read
+            ``params`` (model weights) from its closure.
+        params: leaf Values that ``f`` uses and that change between calls (e.g.
+            ``model.parameters()``): each call reads their ``.data`` and adds their gradient
+            into ``.grad``. Any other Value ``f`` reads from outside is frozen at trace time.
+
+    Returns:
+        A `Compiled`; ``compiled(*floats)`` returns ``(value, grads)``.
+
+    Raises:
+        TracingError: ``f`` branches on data (``<``, ``float()``, ``item()`` on a `Value`).
+
+    Example:
+        >>> from autograd_lite import Value
+        >>> f = compile(lambda x, y: (x * y + y.exp()).tanh())
+        >>> value, (dx, dy) = f(0.5, -1.0)
+        >>> x, y = Value(0.5), Value(-1.0); z = (x * y + y.exp()).tanh(); z.backward()
+        >>> (value, dx, dy) == (z.data, x.grad, y.grad)
+        True
+    """
+    return Compiled(f, params)

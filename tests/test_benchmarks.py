@@ -1,0 +1,69 @@
+"""The benchmark systems compute the same loss and gradients (correctness only, no timing)."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks import w1_systems, workloads
+from benchmarks.common import make_problem, max_rel_diff
+
+
+@pytest.mark.parametrize("system", w1_systems.available(), ids=lambda c: c.name)
+def test_every_system_matches_the_hand_derived_step(system: type[w1_systems.W1System]) -> None:
+    problem = make_problem(sizes=(2, 5, 4, 1), n=12, seed=1)
+    ref = w1_systems.HandFloats(problem)
+    ref_loss = ref.compute()
+    sut = system(problem)
+    assert max_rel_diff([sut.compute()], [ref_loss]) <= 1e-9
+    assert max_rel_diff(sut.grads(), ref.grads()) <= 1e-9
+    # and after an SGD step both still agree (the update is part of the timed step)
+    ref.update()
+    sut.update()
+    assert max_rel_diff([sut.compute()], [ref.compute()]) <= 1e-9
+
+
+def test_the_hand_derived_gradient_matches_central_differences() -> None:
+    problem = make_problem(sizes=(2, 3, 1), n=6, seed=2)
+    hand = w1_systems.HandFloats(problem)
+    hand.compute()
+    analytic = hand.grads()
+    h = 1e-6
+    for layer in range(2):
+        for j, (w, _) in enumerate(problem.weights[layer]):
+            k = 0
+            old = hand.W[layer][j][k]
+            hand.W[layer][j][k] = old + h
+            up = hand.compute()
+            hand.W[layer][j][k] = old - h
+            down = hand.compute()
+            hand.W[layer][j][k] = old
+            index = sum(len(ws) + 1 for ws, _ in (n for n in problem.weights[0])) * layer
+            index += j * (len(w) + 1)
+            assert analytic[index] == pytest.approx((up - down) / (2 * h), rel=1e-4, abs=1e-7)
+
+
+@pytest.mark.parametrize("name", sorted(workloads.CHAIN))
+def test_deep_chain_gradients_agree(name: str) -> None:
+    if name in ("micrograd", "torch per-scalar"):
+        pytest.importorskip(name.split()[0], reason=f"{name} is not installed")
+    n = 200  # shallow enough for micrograd's recursive sort
+    assert max_rel_diff([workloads.CHAIN[name](n)], [workloads.chain_hand(n)]) <= 1e-9
+
+
+@pytest.mark.parametrize("name", sorted(workloads.WIDE))
+def test_wide_sum_gradients_agree(name: str) -> None:
+    if name in ("micrograd", "torch per-scalar"):
+        pytest.importorskip(name.split()[0], reason=f"{name} is not installed")
+    n = 100
+    assert workloads.WIDE[name](n)() == workloads.wide_hand(n)()
+
+
+def test_micrograd_fails_on_a_deep_chain_and_we_do_not() -> None:
+    pytest.importorskip("micrograd", reason="micrograd is not installed")
+    assert workloads.run_or_fail(lambda: workloads.chain_micrograd(5_000)) == "RecursionError"
+    assert workloads.run_or_fail(lambda: workloads.chain_ours(5_000)) is None
+
+
+def test_bytes_per_node_is_measured() -> None:
+    ours = workloads.bytes_per_node(workloads.build_ours, 2_000)
+    assert 50 < ours < 1_000
