@@ -1,88 +1,141 @@
-"""Values and gradients against PyTorch in float64 (skipped, with the reason, without torch)."""
+"""Every op, every edge case and random graphs against PyTorch float64 via compare_with_torch."""
 
 from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from tests.graph_strategies import as_values, inputs, programs, run, smooth_and_in_domain
+from autograd_lite import Value, dot, vsum
+from autograd_lite import ops as op_table
+from autograd_lite.testing import compare_with_torch
+from autograd_lite.testing.strategies import Expression, expressions
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip install torch==2.13.0)")
 
-TORCH_OPS = {
-    "exp": lambda a: a.exp(),
-    "log": lambda a: a.log(),
-    "sqrt": lambda a: a.sqrt(),
-    "tanh": lambda a: a.tanh(),
-    "sigmoid": lambda a: a.sigmoid(),
-    "sin": lambda a: a.sin(),
-    "cos": lambda a: a.cos(),
-    "relu": lambda a: a.relu(),
-    "abs": lambda a: a.abs(),
-    "max": lambda a, b: torch.maximum(a, b),
-    "min": lambda a, b: torch.minimum(a, b),
-}
+
+def floats(lo: float, hi: float) -> st.SearchStrategy[float]:
+    return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
 
 
-def torch_run(
-    program: list[tuple[str, tuple[int, ...]]], xs: list[float]
-) -> tuple[float, list[float]]:
-    leaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
-    nodes = list(leaves)
-    from tests.graph_strategies import OPS
+ANY = floats(-5, 5)
+POSITIVE = floats(0.05, 5)
+NONZERO = ANY.filter(lambda x: abs(x) > 0.05)
 
-    for name, args in program:
-        fn = TORCH_OPS.get(name, OPS[name][1])
-        nodes.append(fn(*(nodes[a] for a in args)))
-    out = nodes[-1]
-    grads = torch.autograd.grad(out, leaves, allow_unused=True)
-    return out.item(), [0.0 if g is None else g.item() for g in grads]
+# (name, the function, its torch version when the function is not tensor-ready, strategies)
+CASES: list[tuple[str, Callable[..., Any], Callable[..., Any] | None, tuple[Any, ...]]] = [
+    ("add", lambda a, b: a + b, None, (ANY, ANY)),
+    ("radd", lambda a: 2.5 + a, None, (ANY,)),
+    ("sub", lambda a, b: a - b, None, (ANY, ANY)),
+    ("rsub", lambda a: 2.5 - a, None, (ANY,)),
+    ("mul", lambda a, b: a * b, None, (ANY, ANY)),
+    ("div", lambda a, b: a / b, None, (ANY, NONZERO)),
+    ("rdiv", lambda a: 3 / a, None, (NONZERO,)),
+    ("neg", lambda a: -a, None, (ANY,)),
+    ("pow_value", lambda a, b: a**b, None, (POSITIVE, floats(-3, 3))),
+    ("rpow", lambda a: 2**a, None, (ANY,)),
+    ("exp", lambda a: a.exp(), None, (ANY,)),
+    ("log", lambda a: a.log(), None, (POSITIVE,)),
+    ("sqrt", lambda a: a.sqrt(), None, (POSITIVE,)),
+    ("tanh", lambda a: a.tanh(), None, (ANY,)),
+    ("sigmoid", lambda a: a.sigmoid(), None, (floats(-40, 40),)),
+    ("sin", lambda a: a.sin(), None, (ANY,)),
+    ("cos", lambda a: a.cos(), None, (ANY,)),
+    ("relu", lambda a: a.relu(), None, (ANY,)),
+    ("abs", lambda a: abs(a), None, (ANY,)),
+    ("max", lambda a, b: a.max(b), None, (ANY, ANY)),
+    ("min", lambda a, b: a.min(b), None, (ANY, ANY)),
+    ("sum", lambda a, b, c: vsum([a, b, c, a]), lambda a, b, c: a + b + c + a, (ANY,) * 3),
+    ("dot", lambda a, b, c: dot([a, b], [c, a]), lambda a, b, c: a * c + b * a, (ANY,) * 3),
+    (
+        "affine",
+        lambda a, b, c: dot([a, b], [c, 2.0], bias=c),
+        lambda a, b, c: a * c + b * 2.0 + c,
+        (ANY,) * 3,
+    ),
+]
+POWERS = [-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 7.0]
 
 
-@given(data=st.data(), n=st.integers(1, 3))
-def test_random_dags_match_pytorch_float64(data: st.DataObject, n: int) -> None:
-    program = data.draw(programs(n), label="program")
-    xs = data.draw(inputs(n), label="inputs")
-    assume(smooth_and_in_domain(program, xs, margin=1e-3))
-    values = as_values(xs)
-    out = run(program, values, values=True)
-    out.backward()
-    expected, grads = torch_run(program, xs)
-    assert out.data == pytest.approx(expected, rel=1e-9, abs=1e-12)
-    assert [v.grad for v in values] == pytest.approx(grads, rel=1e-9, abs=1e-9)
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+@given(data=st.data())
+def test_every_op_matches_pytorch_float64(case: Any, data: st.DataObject) -> None:
+    name, fn, torch_fn, strategies = case
+    xs = [data.draw(s, label=f"x{i}") for i, s in enumerate(strategies)]
+    cmp = compare_with_torch(fn, xs, torch_fn=torch_fn)
+    assert cmp.passed, f"{name} at {xs}\n{cmp}"
+
+
+@pytest.mark.parametrize("k", POWERS)
+@given(x=ANY)
+def test_every_power_matches_pytorch_float64(k: float, x: float) -> None:
+    assume(x != 0 or k >= 0)
+    if not k.is_integer():
+        x = abs(x)
+    cmp = compare_with_torch(lambda a: a**k, [x])
+    assert cmp.passed, f"x ** {k} at {x}\n{cmp}"
+
+
+def test_the_cases_cover_every_table_entry() -> None:
+    names = {op.name for op in op_table.ALL}
+    exercised = set()
+    for _, fn, _, strategies in CASES:
+        stack = [fn(*(Value(0.7 + 0.1 * i) for i in range(len(strategies))))]
+        while stack:
+            node = stack.pop()
+            exercised.add(node._op)
+            stack.extend(node._prev)
+    assert names <= exercised, f"ops without a PyTorch case: {names - exercised}"
+
+
+@given(expr=expressions(3), xs=st.lists(floats(-3, 3), min_size=3, max_size=3))
+def test_random_expression_graphs_match_pytorch_float64(expr: Expression, xs: list[float]) -> None:
+    cmp = compare_with_torch(expr, xs)
+    assert cmp.passed, f"{expr!r} at {xs}\n{cmp}"
 
 
 @pytest.mark.parametrize(
-    ("name", "at"),
+    ("fn", "at"),
     [
-        ("relu", 0.0),
-        ("abs", 0.0),
-        ("sqrt", 0.0),
-        ("sigmoid", -800.0),
-        ("sigmoid", 800.0),
-        ("tanh", 400.0),
-        ("exp", 1000.0),
+        (lambda a: a.relu(), 0.0),
+        (lambda a: abs(a), 0.0),
+        (lambda a: a.sqrt(), 0.0),
+        (lambda a: a**0.5, 0.0),
+        (lambda a: a.sigmoid(), -800.0),
+        (lambda a: a.sigmoid(), 800.0),
+        (lambda a: a.tanh(), 400.0),
+        (lambda a: a.exp(), 1000.0),
+        (lambda a: a**-1, 1e-320),
+        (lambda a: a.max(a), 1.0),
+    ],
+    ids=[
+        "relu0",
+        "abs0",
+        "sqrt0",
+        "pow_half0",
+        "sigm-800",
+        "sigm800",
+        "tanh400",
+        "exp1000",
+        "recip-subnormal",
+        "max-self",
     ],
 )
-def test_edges_match_pytorch(name: str, at: float) -> None:
-    from autograd_lite import Value
-
-    x = Value(at)
-    y = getattr(x, name)() if name != "abs" else abs(x)
-    y.backward()
-    t = torch.tensor(at, dtype=torch.float64, requires_grad=True)
-    out = TORCH_OPS[name](t)
-    out.backward()
-    assert (y.data, x.grad) == (out.item(), t.grad.item())
+def test_edges_match_pytorch(fn: Callable[[Any], Any], at: float) -> None:
+    cmp = compare_with_torch(fn, [at], atol=0.0, rtol=0.0)
+    assert cmp.passed, str(cmp)
 
 
-def test_max_tie_matches_pytorch() -> None:
-    from autograd_lite import Value
+@pytest.mark.parametrize("gate", ["max", "min"])
+def test_ties_split_like_pytorch(gate: str) -> None:
+    cmp = compare_with_torch(lambda a, b: getattr(a, gate)(b) * 3, [1.0, 1.0], atol=0.0, rtol=0.0)
+    assert cmp.passed and cmp.grads == (1.5, 1.5), str(cmp)
 
-    a, b = Value(1.0), Value(1.0)
-    a.max(b).backward()
-    ta = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
-    tb = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
-    torch.maximum(ta, tb).backward()
-    assert (a.grad, b.grad) == (ta.grad.item(), tb.grad.item())
+
+def test_value_exponent_at_zero_base_matches_pytorch() -> None:
+    assert compare_with_torch(lambda a, b: a**b, [0.0, 2.0], atol=0.0, rtol=0.0).passed
+    assert math.isfinite(compare_with_torch(lambda a, b: a**b, [0.0, 2.0]).grads[1])
