@@ -3,7 +3,7 @@
 An entry is ``Op(name, forward, local, kink)``. ``forward`` takes floats. ``local(*inputs, out)``
 returns d out / d input for each input and is written so that it works on floats (ordinary
 backward, forward mode) and on `Value` s (``backward(create_graph=True)``): plain arithmetic, and
-the helpers `_exp`, `_log`, `_sin`, `_cos`, `_pow` below for functions. Adding an op is one entry
+the helpers `_log`, `_sin`, `_cos`, `_pow` below for functions. Adding an op is one entry
 here, one method (or function) that applies it, and its test.
 """
 
@@ -21,10 +21,6 @@ __all__ = ["ADD", "SUB", "MUL", "DIV", "NEG", "POW", "power", "EXP", "LOG", "SQR
 __all__ += ["SIGMOID", "RELU", "ABS", "SIN", "COS", "MAX", "MIN", "SUM", "DOT", "AFFINE", "ALL"]
 
 # -- functions usable inside `local` on a float or a Value ------------------------------------
-
-
-def _exp(x: Any) -> Any:
-    return x.exp() if isinstance(x, Value) else _float_exp(x)
 
 
 def _log(x: Any) -> Any:
@@ -143,12 +139,21 @@ def _pow_value_exponent(x: float, y: float) -> float:
     return _float_pow(x, y)
 
 
-# d(x^y)/dx = y x^(y-1);  d(x^y)/dy = x^y log x, taken as 0 at x = 0 (as PyTorch).
-POW = Op(
-    "**",
-    forward=_pow_value_exponent,
-    local=lambda x, y, out: (y * _pow(x, y - 1), out * _log(x) if x > 0 else 0.0),
-)
+def _pow_local(x: Any, y: Any, out: Any) -> tuple[Any, Any]:
+    # d(x^y)/dx = y x^(y-1), exactly 0 when y = 0 (x^0 is constant; avoids 0 * inf at x = 0);
+    # d(x^y)/dy = x^y log x, taken as 0 at x = 0. Both as PyTorch.
+    dx = 0.0 if _number(y) == 0 else y * _pow(x, y - 1)
+    dy = out * _log(x) if _number(x) > 0 else 0.0
+    return dx, dy
+
+
+def _number(v: Any) -> float:
+    # The data itself, not float(v): this choice is part of the formula, not a data-dependent
+    # branch of the user's program, so it must not trip `compile`'s on_read check.
+    return v.data if isinstance(v, Value) else v
+
+
+POW = Op("**", forward=_pow_value_exponent, local=_pow_local)
 
 # -- functions --------------------------------------------------------------------------------
 

@@ -155,6 +155,13 @@ def test_max_gate_routes_the_gradient_to_the_larger_input() -> None:
     assert (a.grad, b.grad) == (2.0, 0.0)
 
 
+def test_value_exponent_zero_at_zero_base_has_zero_gradients_like_pytorch() -> None:
+    x, y = Value(0.0), Value(0.0)
+    z = x**y
+    z.backward()
+    assert (z.data, x.grad, y.grad) == (1.0, 0.0, 0.0)
+
+
 def test_value_exponent_at_zero_base_has_zero_exponent_gradient() -> None:
     x, y = Value(0.0), Value(2.0)
     z = x**y
