@@ -19,7 +19,21 @@ def _has(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-class Ours(W1System):
+class _ScalarParams(W1System):
+    """Systems whose parameters are scalar nodes with ``.data`` and ``.grad`` (ours, micrograd)."""
+
+    params: list[Any]
+
+    def grads(self) -> list[float]:
+        return [q.grad for q in self.params]
+
+    def update(self) -> None:
+        lr = self.p.lr
+        for q in self.params:
+            q.data -= lr * q.grad
+
+
+class Ours(_ScalarParams):
     """autograd_lite, eager: the MLP from `autograd_lite.nn`, losses with fused sums."""
 
     name = "autograd_lite"
@@ -47,14 +61,6 @@ class Ours(W1System):
         loss.backward()
         return loss.data
 
-    def grads(self) -> list[float]:
-        return [q.grad for q in self.params]
-
-    def update(self) -> None:
-        lr = self.p.lr
-        for q in self.params:
-            q.data -= lr * q.grad
-
 
 class OursCompiled(Ours):
     """autograd_lite with `autograd_lite.compile`: the step traced once, replayed on floats."""
@@ -73,7 +79,7 @@ class OursCompiled(Ours):
         return value
 
 
-class Micrograd(W1System):
+class Micrograd(_ScalarParams):
     """micrograd 0.1.0 as its README's demo trains: Python ``sum`` over binary nodes."""
 
     name = "micrograd"
@@ -99,14 +105,6 @@ class Micrograd(W1System):
         model.zero_grad()
         loss.backward()
         return float(loss.data)
-
-    def grads(self) -> list[float]:
-        return [q.grad for q in self.params]
-
-    def update(self) -> None:
-        lr = self.p.lr
-        for q in self.params:
-            q.data -= lr * q.grad
 
 
 class HandFloats(W1System):
