@@ -12,7 +12,6 @@ import math
 import numbers
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, ContextDecorator, contextmanager
-from dataclasses import dataclass
 from itertools import repeat
 from typing import Any, NamedTuple, TypeAlias, TypeGuard, cast
 
@@ -57,13 +56,19 @@ class Undefined(Exception):
         return self.kind(f"op {op!r}: {self.reason}; the {self.role} is {culprit}. {self.hint}")
 
 
-@dataclass(frozen=True)
 class Scope:
-    """Where nodes were made: the `nn.Module` call (and its parents) active at creation time."""
+    """Where nodes were made: the `nn.Module` call (and its parents) active at creation time.
 
-    name: str
-    kind: str
-    parent: Scope | None = None
+    One object per call, compared by identity: two calls of the same neuron are two scopes.
+    """
+
+    __slots__ = ("name", "kind", "parent")
+
+    def __init__(self, name: str, kind: str, parent: Scope | None = None) -> None:
+        self.name, self.kind, self.parent = name, kind, parent
+
+    def __repr__(self) -> str:
+        return f"Scope({' / '.join(s.name for s in self.path())!r}, kind={self.kind!r})"
 
     def path(self) -> tuple[Scope, ...]:
         """The scopes from the outermost to this one."""
@@ -116,6 +121,17 @@ class _using(ContextDecorator):
     def _recreate_cm(self) -> _using:
         # Used as a decorator, each call gets its own instance (thread and re-entrancy safe).
         return _using(**self._changes)
+
+
+def _enter_scope(name: str, kind: str) -> contextvars.Token[_Mode]:
+    """Start recording nodes as made inside ``name``; undo with ``_MODE.reset(token)``.
+
+    `nn.Module.__call__` runs this for every call, so it builds the new mode directly rather
+    than through `_using`.
+    """
+    mode = _MODE.get()
+    scope = Scope(name, kind, mode.scope)
+    return _MODE.set(_Mode(mode.grad, scope, mode.hooks, mode.on_backward, mode.on_read))
 
 
 def no_grad() -> AbstractContextManager[None]:

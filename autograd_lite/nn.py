@@ -7,7 +7,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from .engine import _MODE, Scope, Value, _using, dot
+from .engine import _MODE, Value, _enter_scope, dot
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
 
@@ -77,9 +77,11 @@ class Module:
 
     def __call__(self, x: Any) -> Any:
         kind = type(self).__name__
-        scope = Scope(self._name or kind, kind, _MODE.get().scope)
-        with _using(scope=scope):
+        token = _enter_scope(self._name or kind, kind)
+        try:
             return self.forward(x)
+        finally:
+            _MODE.reset(token)
 
 
 class Neuron(Module):
@@ -161,6 +163,8 @@ class Layer(Module):
             neuron._name = f"Neuron {j}"
 
     def forward(self, x: Sequence[Input]) -> Output:
+        # Numbers become leaves once here, not once per neuron: one input node feeds them all.
+        x = [v if isinstance(v, Value) else Value(v) for v in x]
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
