@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from autograd_lite import Value
 from autograd_lite.nn import MLP, Neuron
 from visualize import draw_dot, format_number, record_text
-from visualize.dot import GRAD_SCALE, RED, grad_colours
+from visualize.style import GRAD_SCALE, RED, grad_colours
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="system Graphviz not on PATH")
 

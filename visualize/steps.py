@@ -10,8 +10,9 @@ from pathlib import Path
 from autograd_lite import Value, topological_order
 from autograd_lite.engine import _using
 
-from .dot import build, format_number
+from .dot import build
 from .render import FORMATS, to_bytes, write_atomic
+from .style import format_number
 
 __all__ = ["render_backward_steps", "backward_steps", "MAX_STEPS"]
 
