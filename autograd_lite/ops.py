@@ -140,9 +140,10 @@ def _pow_value_exponent(x: float, y: float) -> float:
 
 
 def _pow_local(x: Any, y: Any, out: Any) -> tuple[Any, Any]:
-    # d(x^y)/dx = y x^(y-1), exactly 0 when y = 0 (x^0 is constant; avoids 0 * inf at x = 0);
-    # d(x^y)/dy = x^y log x, taken as 0 at x = 0. Both as PyTorch.
-    dx = 0.0 if _number(y) == 0 else y * _pow(x, y - 1)
+    # d(x^y)/dx = y x^(y-1), taken as 0 at x = y = 0 where the formula is 0 * inf (PyTorch
+    # gives 0; elsewhere at y = 0 the formula is already 0 and keeps its own derivative in y);
+    # d(x^y)/dy = x^y log x, taken as 0 at x = 0 (as PyTorch).
+    dx = 0.0 if _number(x) == 0 and _number(y) == 0 else y * _pow(x, y - 1)
     dy = out * _log(x) if _number(x) > 0 else 0.0
     return dx, dy
 

@@ -67,6 +67,16 @@ def test_backward_create_graph_gives_a_differentiable_grad_value(
     assert x.grad == pytest.approx(second(at), rel=1e-12, abs=1e-12)
 
 
+@pytest.mark.parametrize(("x", "y"), [(2.0, 0.0), (1.5, 2.5), (0.5, -1.0)])
+def test_hessian_of_a_value_power_matches_the_closed_form(x: float, y: float) -> None:
+    # f = x^y: f_xx = y (y-1) x^(y-2), f_xy = x^(y-1) (1 + y ln x), f_yy = x^y ln^2 x
+    h = hessian(lambda a, b: a**b)(x, y)
+    f_xy = x ** (y - 1) * (1 + y * math.log(x))
+    expected = [[y * (y - 1) * x ** (y - 2), f_xy], [f_xy, x**y * math.log(x) ** 2]]
+    for row, want in zip(h, expected):
+        assert row == pytest.approx(want, rel=1e-12, abs=1e-15)
+
+
 def test_every_fused_and_kinked_op_supports_create_graph() -> None:
     from autograd_lite import dot, vsum
 

@@ -146,3 +146,37 @@ def test_micrograd_style_training_loop_reduces_the_loss() -> None:
         for p in model.parameters():
             p.data -= 0.1 * p.grad
     assert loss().data < 0.6 * first.data
+
+
+class _Probe(Module):
+    """A module whose forward reports the engine mode it runs under."""
+
+    def forward(self, x: Value) -> Value:
+        y = x * 2.0
+        float(y)  # a data read, seen by the mode's on_read hook
+        y.backward()  # seen by the mode's on_backward hook
+        return y
+
+
+def test_a_module_call_keeps_every_other_part_of_the_mode() -> None:
+    from autograd_lite.engine import _using
+
+    made: list[Value] = []
+    read: list[str] = []
+    stepped: list[float] = []
+    with _using(
+        hooks=(made.append,),
+        on_read=lambda node, how: read.append(how),
+        on_backward=lambda node, g: stepped.append(g),
+    ):
+        out = _Probe()(Value(1.5))
+    assert out in made
+    assert read == ["float()"]
+    assert stepped and stepped[0] == 1.0
+    with no_grad():
+        assert _Probe()(Value(1.5))._prev == ()
+
+
+def test_scope_repr_names_the_path() -> None:
+    out = MLP(2, [1], seed=0)([1.0, 2.0])
+    assert repr(out._scope) == "Scope('MLP / Layer 1 / Neuron 1', kind='Neuron')"
