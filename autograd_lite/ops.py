@@ -50,7 +50,9 @@ def _float_pow(x: float, k: float) -> float:
     try:
         return float(x**k)
     except ZeroDivisionError:
-        return math.copysign(math.inf, x) if _is_odd_integer(k) else math.inf
+        # Only derivative formulas get here (forward passes refuse 0 ** negative): x ** k at
+        # x = 0 with 0 < k < 1, whose k x^(k-1) has a non-integer exponent, so +inf (IEEE).
+        return math.inf
     except OverflowError:
         return -math.inf if x < 0 and _is_odd_integer(k) else math.inf
 
