@@ -23,6 +23,16 @@ class _ScalarParams(W1System):
     """Systems whose parameters are scalar nodes with ``.data`` and ``.grad`` (ours, micrograd)."""
 
     params: list[Any]
+    model: Any
+
+    def _use_problem_weights(self) -> None:
+        """Give the model the problem's initial weights, so every system starts equal."""
+        for layer, neurons in zip(self.model.layers, self.p.weights):
+            for neuron, (w, b) in zip(layer.neurons, neurons):
+                for v, x in zip(neuron.w, w):
+                    v.data = x
+                neuron.b.data = b
+        self.params = self.model.parameters()
 
     def grads(self) -> list[float]:
         return [q.grad for q in self.params]
@@ -41,12 +51,7 @@ class Ours(_ScalarParams):
     def __init__(self, p: Problem) -> None:
         self.p = p
         self.model = MLP(2, [len(layer) for layer in p.weights], seed=0)
-        for layer, neurons in zip(self.model.layers, p.weights):
-            for neuron, (w, b) in zip(layer.neurons, neurons):
-                for v, x in zip(neuron.w, w):
-                    v.data = x
-                neuron.b.data = b
-        self.params = self.model.parameters()
+        self._use_problem_weights()
 
     def loss(self) -> Value:
         p, model = self.p, self.model
@@ -89,12 +94,7 @@ class Micrograd(_ScalarParams):
 
         self.p = p
         self.model = MgMLP(2, [len(layer) for layer in p.weights])
-        for layer, neurons in zip(self.model.layers, p.weights):
-            for neuron, (w, b) in zip(layer.neurons, neurons):
-                for v, x in zip(neuron.w, w):
-                    v.data = x
-                neuron.b.data = b
-        self.params = self.model.parameters()
+        self._use_problem_weights()
 
     def compute(self) -> float:
         p, model = self.p, self.model
