@@ -95,7 +95,8 @@ def compare_with_torch(
         ModuleNotFoundError: PyTorch is not installed (``pip install "autograd-lite[torch]"``).
         TypeError: ``fn`` does not run on tensors (the message says to pass ``torch_fn``).
 
-    Example:
+    Example (skipped where PyTorch is not installed):
+        >>> import pytest; _ = pytest.importorskip("torch")
         >>> cmp = compare_with_torch(lambda x, y: (x * y).tanh() + y.exp(), [0.5, -1.0])
         >>> cmp.passed
         True
