@@ -12,19 +12,9 @@ Example:
 from __future__ import annotations
 
 from .compile import compile
-from .engine import (
-    Op,
-    Scope,
-    Value,
-    dot,
-    enable_grad,
-    is_grad_enabled,
-    no_grad,
-    topological_order,
-    vsum,
-    zero_grad,
-)
+from .engine import Op, Value, dot, topological_order, vsum, zero_grad
 from .functional import grad, gradients, hessian, jvp, value_and_grad
+from .modes import Scope, enable_grad, is_grad_enabled, no_grad
 
 __all__ = [
     "Value",

@@ -30,7 +30,8 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .engine import _MODE, Undefined, Value, _is_number, _using, topological_order
+from .engine import Undefined, Value, _is_number, topological_order
+from .modes import MODE, using
 
 __all__ = ["compile", "Compiled", "TracingError"]
 
@@ -105,7 +106,7 @@ class Compiled:
                 "abs(x)) or call the function without compile()."
             )
 
-        with _using(grad=True, hooks=(*_MODE.get().hooks, made.add), on_read=refuse):
+        with using(grad=True, hooks=(*MODE.get().hooks, made.add), on_read=refuse):
             out = self.f(*inputs)
         if not isinstance(out, Value):
             raise TypeError(f"compile(): {self._name()} must return a Value, got {out!r}")

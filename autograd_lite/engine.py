@@ -1,4 +1,4 @@
-"""The scalar autograd engine: `Value`, the `Op` mechanism, graph modes and `backward()`.
+"""The scalar autograd engine: `Value`, the `Op` mechanism and `backward()`.
 
 The maths of each operation (forward value and local derivatives) lives in `ops.py`; this file
 only knows how to build nodes from an `Op` and how to run the chain rule over a graph.
@@ -6,22 +6,19 @@ only knows how to build nodes from an `Op` and how to run the chain rule over a 
 
 from __future__ import annotations
 
-import contextvars
 import gc
 import math
 import numbers
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, ContextDecorator, contextmanager
+from contextlib import contextmanager
 from itertools import repeat
-from typing import Any, NamedTuple, TypeAlias, TypeGuard, cast
+from typing import Any, TypeAlias, TypeGuard, cast
+
+from .modes import MODE, Scope
 
 __all__ = [
     "Value",
     "Op",
-    "Scope",
-    "no_grad",
-    "enable_grad",
-    "is_grad_enabled",
     "topological_order",
     "zero_grad",
     "vsum",
@@ -54,122 +51,6 @@ class Undefined(Exception):
     def to_error(self, op: str, operands: Sequence[Value]) -> Exception:
         culprit = operands[self.operand]._describe() if self.operand < len(operands) else "?"
         return self.kind(f"op {op!r}: {self.reason}; the {self.role} is {culprit}. {self.hint}")
-
-
-class Scope:
-    """Where nodes were made: the `nn.Module` call (and its parents) active at creation time.
-
-    One object per call, compared by identity: two calls of the same neuron are two scopes.
-    """
-
-    __slots__ = ("name", "kind", "parent")
-
-    def __init__(self, name: str, kind: str, parent: Scope | None = None) -> None:
-        self.name, self.kind, self.parent = name, kind, parent
-
-    def __repr__(self) -> str:
-        return f"Scope({' / '.join(s.name for s in self.path())!r}, kind={self.kind!r})"
-
-    def path(self) -> tuple[Scope, ...]:
-        """The scopes from the outermost to this one."""
-        chain: list[Scope] = []
-        scope: Scope | None = self
-        while scope is not None:
-            chain.append(scope)
-            scope = scope.parent
-        return tuple(reversed(chain))
-
-
-class _Mode(NamedTuple):
-    """What node creation records right now (one context variable, so it is thread/async safe).
-
-    Immutable; a NamedTuple rather than a frozen dataclass because every `nn.Module` call makes
-    a new one, and ``_replace`` costs half of ``dataclasses.replace``.
-    """
-
-    grad: bool = True
-    scope: Scope | None = None
-    # Called with every new node; used by anomaly detection, forward mode and tracing.
-    hooks: tuple[Callable[[Value], None], ...] = ()
-    # Called with (node, its gradient) during backward(); used by anomaly detection.
-    on_backward: Callable[[Value, float], None] | None = None
-    # Called with (node, how) when code reads a node's number to decide something (``<``,
-    # ``float()``, ``item()``); `compile` uses it to refuse data-dependent control flow.
-    on_read: Callable[[Value, str], None] | None = None
-
-
-_MODE: contextvars.ContextVar[_Mode] = contextvars.ContextVar("autograd_lite_mode", default=_Mode())
-
-
-class _using(ContextDecorator):
-    """Change the mode inside the ``with`` block (for `no_grad`, `nn` scopes and tools).
-
-    A class rather than a generator-based context manager: every `nn.Module` call enters one,
-    and the generator machinery cost more than the rest of a small neuron's forward pass.
-    """
-
-    def __init__(self, **changes: Any) -> None:
-        self._changes = changes
-        self._tokens: list[contextvars.Token[_Mode]] = []
-
-    def __enter__(self) -> None:
-        self._tokens.append(_MODE.set(_MODE.get()._replace(**self._changes)))
-
-    def __exit__(self, *exc: object) -> None:
-        _MODE.reset(self._tokens.pop())
-
-    def _recreate_cm(self) -> _using:
-        # Used as a decorator, each call gets its own instance (thread and re-entrancy safe).
-        return _using(**self._changes)
-
-
-def _enter_scope(name: str, kind: str) -> contextvars.Token[_Mode]:
-    """Start recording nodes as made inside ``name``; undo with ``_MODE.reset(token)``.
-
-    `nn.Module.__call__` runs this for every call, so it builds the new mode directly rather
-    than through `_using`.
-    """
-    mode = _MODE.get()
-    scope = Scope(name, kind, mode.scope)
-    return _MODE.set(_Mode(mode.grad, scope, mode.hooks, mode.on_backward, mode.on_read))
-
-
-def no_grad() -> AbstractContextManager[None]:
-    """Build no graph: values computed inside have no parents and take no gradient.
-
-    Works as ``with no_grad():`` and as a decorator ``@no_grad()``.
-
-    Example:
-        >>> x = Value(2.0)
-        >>> with no_grad():
-        ...     y = x * x
-        >>> y._prev
-        ()
-    """
-    return _using(grad=False)
-
-
-def enable_grad() -> AbstractContextManager[None]:
-    """Record the graph again inside a `no_grad` block.
-
-    Example:
-        >>> with no_grad():
-        ...     with enable_grad():
-        ...         y = Value(2.0) * 3
-        >>> len(y._prev)
-        2
-    """
-    return _using(grad=True)
-
-
-def is_grad_enabled() -> bool:
-    """Whether new operations record their parents.
-
-    Example:
-        >>> is_grad_enabled()
-        True
-    """
-    return _MODE.get().grad
 
 
 class Op:
@@ -221,7 +102,7 @@ def _apply(op: Op, parents: tuple[Value, ...]) -> Value:
     node._acc = 0.0
     node.grad_value = None
     node._origin = None
-    mode = _MODE.get()
+    mode = MODE.get()
     node._scope = mode.scope
     if mode.grad:
         node._prev = parents
@@ -555,7 +436,7 @@ class Value:
         # only re-scan the whole live graph; on a deep graph they cost more than the pass.
         with _gc_paused():
             order = topological_order(self)
-            _backward_floats(self, order, float(grad), _MODE.get().on_backward)
+            _backward_floats(self, order, float(grad), MODE.get().on_backward)
 
     def zero_grad(self) -> None:
         """Reset ``grad`` (and ``grad_value``) of every node in this value's graph.
@@ -668,7 +549,7 @@ def _data(x: Operand, how: str) -> float:
     """``x``'s number, for a decision (``<``, ``float()``): the mode's ``on_read`` sees it first."""
     if not isinstance(x, Value):
         return float(x)
-    on_read = _MODE.get().on_read
+    on_read = MODE.get().on_read
     if on_read is not None:
         on_read(x, how)
     return x.data

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .engine import _MODE, Op, Value, _using, topological_order
+from .engine import Op, Value, topological_order
+from .modes import MODE, using
 
 __all__ = ["gradients", "grad", "value_and_grad", "jvp", "hessian"]
 
@@ -155,7 +156,7 @@ def jvp(f: Function, primals: Sequence[float], tangents: Sequence[float]) -> tup
                 total += local * t
         tangent[node] = total
 
-    with _using(grad=True, hooks=(*_MODE.get().hooks, push_forward)):
+    with using(grad=True, hooks=(*MODE.get().hooks, push_forward)):
         out = _scalar_output(f, f(*inputs))
     return out.data, tangent.get(out, 0.0)
 

@@ -7,7 +7,8 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from .engine import _MODE, Value, _enter_scope, dot
+from .engine import Value, dot
+from .modes import MODE, enter_scope
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
 
@@ -77,11 +78,11 @@ class Module:
 
     def __call__(self, x: Any) -> Any:
         kind = type(self).__name__
-        token = _enter_scope(self._name or kind, kind)
+        token = enter_scope(self._name or kind, kind)
         try:
             return self.forward(x)
         finally:
-            _MODE.reset(token)
+            MODE.reset(token)
 
 
 class Neuron(Module):

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .data import batches
-from .engine import Value, no_grad
+from .engine import Value
 from .losses import accuracy
+from .modes import no_grad
 
 __all__ = ["History", "fit", "predict", "evaluate", "early_stopping", "Callback"]
 

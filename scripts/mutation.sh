@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Mutation score of the engine: mutmut mutates autograd_lite/engine.py and autograd_lite/ops.py
+# Mutation score of the engine: mutmut mutates autograd_lite/engine.py, ops.py and modes.py
 # (configured in pyproject.toml, [tool.mutmut]) and runs the engine's tests against each mutant.
 # A mutant the tests do not notice "survives"; the score is killed / all mutants, where mutants
 # in code no selected test reaches ("no tests") count as not killed.
@@ -22,7 +22,7 @@ command -v "$MUTMUT" >/dev/null 2>&1 || {
 export HYPOTHESIS_PROFILE=mutation
 
 echo "== mutating (sha256 of the files under test):"
-sha256sum autograd_lite/engine.py autograd_lite/ops.py
+sha256sum autograd_lite/engine.py autograd_lite/ops.py autograd_lite/modes.py
 rm -rf mutants
 "$MUTMUT" run --max-children "${JOBS:-$(nproc)}" || true
 

@@ -170,7 +170,7 @@ def test_backward_restores_the_garbage_collectors_state() -> None:
 
 
 def test_a_failing_hook_in_backward_leaves_no_partial_gradient_behind() -> None:
-    from autograd_lite.engine import _using
+    from autograd_lite.modes import using
 
     def explode(node: Value, g: float) -> None:
         if node._op == "+":
@@ -178,7 +178,7 @@ def test_a_failing_hook_in_backward_leaves_no_partial_gradient_behind() -> None:
 
     x = Value(1.0)
     y = (x * 3) + 1
-    with _using(on_backward=explode), pytest.raises(RuntimeError, match="stop"):
+    with using(on_backward=explode), pytest.raises(RuntimeError, match="stop"):
         y.backward()
     y.backward()  # a clean pass afterwards gives exactly one gradient
     assert x.grad == 3.0

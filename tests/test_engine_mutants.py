@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from autograd_lite import Op, Value, engine, is_grad_enabled, no_grad, vsum, zero_grad
+from autograd_lite import Op, Value, is_grad_enabled, modes, no_grad, vsum, zero_grad
 from autograd_lite.engine import Undefined
 
 # -- backward(create_graph=True): second derivatives against differences of first ones ---------
@@ -106,7 +106,7 @@ def test_on_backward_sees_every_node_with_the_gradient_it_received() -> None:
     seen: list[tuple[str, float]] = []
     x = Value(3.0, label="x")
     y = x * x + 1
-    with engine._using(on_backward=lambda node, g: seen.append((node._op or node.label, g))):
+    with modes.using(on_backward=lambda node, g: seen.append((node._op or node.label, g))):
         y.backward()
     assert sorted(seen) == sorted([("+", 1.0), ("*", 1.0), ("", 1.0), ("x", 6.0)])
 
@@ -253,7 +253,7 @@ def test_reading_data_for_a_decision_tells_the_on_read_hook_how() -> None:
     # compile() uses on_read to refuse data-dependent Python branches while tracing.
     seen: list[tuple[str, str]] = []
     a, b = Value(1.0, label="a"), Value(2.0, label="b")
-    with engine._using(on_read=lambda v, how: seen.append((v.label, how))):
+    with modes.using(on_read=lambda v, how: seen.append((v.label, how))):
         results = [a < b, a <= b, a > b, a >= b, float(a), a.item()]
     assert results == [True, True, False, False, 1.0, 1.0]
     assert seen == [
@@ -280,7 +280,7 @@ def test_an_error_during_backward_leaves_the_graph_ready_for_the_next_pass() -> 
         if len(calls) == 3:
             raise RuntimeError("stop")
 
-    with pytest.raises(RuntimeError), engine._using(on_backward=fail_on_third):
+    with pytest.raises(RuntimeError), modes.using(on_backward=fail_on_third):
         y.backward()
     y.zero_grad()
     y.backward()

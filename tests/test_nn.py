@@ -159,12 +159,12 @@ class _Probe(Module):
 
 
 def test_a_module_call_keeps_every_other_part_of_the_mode() -> None:
-    from autograd_lite.engine import _using
+    from autograd_lite.modes import using
 
     made: list[Value] = []
     read: list[str] = []
     stepped: list[float] = []
-    with _using(
+    with using(
         hooks=(made.append,),
         on_read=lambda node, how: read.append(how),
         on_backward=lambda node, g: stepped.append(g),

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from autograd_lite import Op, Value, engine, no_grad
+from autograd_lite import Op, Value, modes, no_grad
 from autograd_lite.nn import MLP
 from autograd_lite.testing import AnomalyError, detect_anomaly
 
@@ -95,19 +95,19 @@ def test_healthy_code_runs_unchanged_and_records_origins_only_inside() -> None:
     assert x.grad == expected
     assert outside._origin is None
     assert inside._origin is not None and quiet._origin is not None
-    assert engine._MODE.get().hooks == () and engine._MODE.get().on_backward is None
+    assert modes.MODE.get().hooks == () and modes.MODE.get().on_backward is None
 
 
 def test_the_mode_is_restored_after_an_error_and_outer_hooks_still_run() -> None:
     seen: list[str] = []
     backward_seen: list[float] = []
-    with engine._using(
+    with modes.using(
         hooks=(lambda n: seen.append(n._op),), on_backward=lambda n, g: backward_seen.append(g)
     ):
         with pytest.raises(AnomalyError), detect_anomaly():
             (Value(2.0) * 3).backward()
             Value(800.0).exp().exp()
-        assert engine._MODE.get().on_backward is not None
-        assert len(engine._MODE.get().hooks) == 1
+        assert modes.MODE.get().on_backward is not None
+        assert len(modes.MODE.get().hooks) == 1
     assert seen[:2] == ["*", "exp"] and backward_seen[0] == 1.0
-    assert engine._MODE.get().hooks == ()
+    assert modes.MODE.get().hooks == ()

@@ -15,7 +15,7 @@ from hypothesis import find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from autograd_lite import Value, dot, engine, vsum
+from autograd_lite import Value, dot, modes, vsum
 from autograd_lite.testing import gradcheck
 from autograd_lite.testing.strategies import (
     ALL_OPS,
@@ -34,7 +34,7 @@ corners = st.lists(st.sampled_from([-3.0, 0.0, 3.0]), min_size=3, max_size=3)
 def domain_watch() -> Iterator[list[Value]]:
     """Record every node the engine makes while active."""
     made: list[Value] = []
-    with engine._using(hooks=(made.append,)):
+    with modes.using(hooks=(made.append,)):
         yield made
 
 

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from autograd_lite import Value, topological_order
-from autograd_lite.engine import _using
+from autograd_lite.modes import using
 
 from .dot import build
 from .render import FORMATS, to_bytes, write_atomic
@@ -33,7 +33,7 @@ def backward_steps(root: Value, grad: float = 1.0) -> list[tuple[Value, float]]:
     steps: list[tuple[Value, float]] = []
     saved = [(node, node.grad) for node in topological_order(root)]
     try:
-        with _using(on_backward=lambda node, g: steps.append((node, g))):
+        with using(on_backward=lambda node, g: steps.append((node, g))):
             root.backward(grad)
     finally:
         for node, before in saved:

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from .. import engine
 from ..engine import Value
+from ..modes import MODE, using
 
 __all__ = ["detect_anomaly", "AnomalyError"]
 
@@ -98,7 +98,7 @@ def detect_anomaly() -> Iterator[None]:
           ...
         autograd_lite.testing.anomaly.AnomalyError: op 'exp' produced inf ... y = x.exp()
     """
-    mode = engine._MODE.get()
+    mode = MODE.get()
     previous = mode.on_backward
 
     def check(node: Value, g: float) -> None:
@@ -106,5 +106,5 @@ def detect_anomaly() -> Iterator[None]:
         if previous is not None:
             previous(node, g)
 
-    with engine._using(hooks=(*mode.hooks, _record), on_backward=check):
+    with using(hooks=(*mode.hooks, _record), on_backward=check):
         yield

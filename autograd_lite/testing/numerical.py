@@ -7,7 +7,8 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..engine import Value, no_grad
+from ..engine import Value
+from ..modes import no_grad
 
 __all__ = ["numerical_grad", "as_floats", "evaluate", "METHODS", "DEFAULT_EPS"]
 

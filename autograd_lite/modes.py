@@ -1,0 +1,146 @@
+"""Modes of graph building: no_grad, module scopes and the hooks that tools attach.
+
+One context variable holds the current `Mode`, so a mode is local to a thread or an asyncio
+task. Tools change it for a ``with`` block through `using`: `no_grad` turns recording off,
+`nn.Module` calls set the scope, anomaly detection, forward mode, `compile` and the
+step-by-step drawings attach hooks.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ContextDecorator
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from .engine import Value
+
+__all__ = [
+    "Scope",
+    "Mode",
+    "MODE",
+    "using",
+    "enter_scope",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+]
+
+
+class Scope:
+    """Where nodes were made: the `nn.Module` call (and its parents) active at creation time.
+
+    One object per call, compared by identity: two calls of the same neuron are two scopes.
+    """
+
+    __slots__ = ("name", "kind", "parent")
+
+    def __init__(self, name: str, kind: str, parent: Scope | None = None) -> None:
+        self.name, self.kind, self.parent = name, kind, parent
+
+    def __repr__(self) -> str:
+        return f"Scope({' / '.join(s.name for s in self.path())!r}, kind={self.kind!r})"
+
+    def path(self) -> tuple[Scope, ...]:
+        """The scopes from the outermost to this one."""
+        chain: list[Scope] = []
+        scope: Scope | None = self
+        while scope is not None:
+            chain.append(scope)
+            scope = scope.parent
+        return tuple(reversed(chain))
+
+
+class Mode(NamedTuple):
+    """What node creation records right now (one context variable, so it is thread/async safe).
+
+    Immutable; a NamedTuple rather than a frozen dataclass because every `nn.Module` call makes
+    a new one, and ``_replace`` costs half of ``dataclasses.replace``.
+    """
+
+    grad: bool = True
+    scope: Scope | None = None
+    # Called with every new node; used by anomaly detection, forward mode and tracing.
+    hooks: tuple[Callable[[Value], None], ...] = ()
+    # Called with (node, its gradient) during backward(); used by anomaly detection.
+    on_backward: Callable[[Value, float], None] | None = None
+    # Called with (node, how) when code reads a node's number to decide something (``<``,
+    # ``float()``, ``item()``); `compile` uses it to refuse data-dependent control flow.
+    on_read: Callable[[Value, str], None] | None = None
+
+
+MODE: contextvars.ContextVar[Mode] = contextvars.ContextVar("autograd_lite_mode", default=Mode())
+
+
+class using(ContextDecorator):
+    """Change the mode inside the ``with`` block (for `no_grad`, `nn` scopes and tools).
+
+    A class rather than a generator-based context manager: every `nn.Module` call enters one,
+    and the generator machinery cost more than the rest of a small neuron's forward pass.
+    """
+
+    def __init__(self, **changes: Any) -> None:
+        self._changes = changes
+        self._tokens: list[contextvars.Token[Mode]] = []
+
+    def __enter__(self) -> None:
+        self._tokens.append(MODE.set(MODE.get()._replace(**self._changes)))
+
+    def __exit__(self, *exc: object) -> None:
+        MODE.reset(self._tokens.pop())
+
+    def _recreate_cm(self) -> using:
+        # Used as a decorator, each call gets its own instance (thread and re-entrancy safe).
+        return using(**self._changes)
+
+
+def enter_scope(name: str, kind: str) -> contextvars.Token[Mode]:
+    """Start recording nodes as made inside ``name``; undo with ``MODE.reset(token)``.
+
+    `nn.Module.__call__` runs this for every call, so it builds the new mode directly rather
+    than through `using`.
+    """
+    mode = MODE.get()
+    scope = Scope(name, kind, mode.scope)
+    return MODE.set(Mode(mode.grad, scope, mode.hooks, mode.on_backward, mode.on_read))
+
+
+def no_grad() -> AbstractContextManager[None]:
+    """Build no graph: values computed inside have no parents and take no gradient.
+
+    Works as ``with no_grad():`` and as a decorator ``@no_grad()``.
+
+    Example:
+        >>> from autograd_lite import Value
+        >>> x = Value(2.0)
+        >>> with no_grad():
+        ...     y = x * x
+        >>> y._prev
+        ()
+    """
+    return using(grad=False)
+
+
+def enable_grad() -> AbstractContextManager[None]:
+    """Record the graph again inside a `no_grad` block.
+
+    Example:
+        >>> from autograd_lite import Value
+        >>> with no_grad():
+        ...     with enable_grad():
+        ...         y = Value(2.0) * 3
+        >>> len(y._prev)
+        2
+    """
+    return using(grad=True)
+
+
+def is_grad_enabled() -> bool:
+    """Whether new operations record their parents.
+
+    Example:
+        >>> is_grad_enabled()
+        True
+    """
+    return MODE.get().grad
