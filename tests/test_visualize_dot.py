@@ -236,3 +236,15 @@ def test_no_label_can_change_the_graph_structure(labels: list[str]) -> None:
     assert len(real) == 5 + 1 + 1 + 1 + 2 + 1
     clusters = [o for o in layout["objects"] if o["name"].startswith("cluster_")]
     assert len(clusters) == 2  # the neuron and the legend
+
+
+def test_inputs_from_outside_a_module_call_sit_a_rank_before_its_cluster() -> None:
+    from autograd_lite.nn import MLP
+
+    model = MLP(2, [2, 1], seed=0)
+    out = model([Value(0.5, label="x1"), Value(-1.0, label="x2")])
+    source = draw_dot(out, collapse=()).source
+    # two inputs feed the two first-layer neurons: four edges, each one rank longer
+    assert source.count("minlen=2") == 4
+    plain = (Value(1.0, label="a") * Value(2.0, label="b")).tanh()
+    assert "minlen" not in draw_dot(plain).source

@@ -353,7 +353,13 @@ def _emit(
             )
             edges.append((f"o{i}", f"v{i}", {}))
             hot_edge = {"color": "#e6550d", "penwidth": "2"} if hot else {}
-            edges.extend((rep(p), f"o{i}", hot_edge) for p in node._prev)
+            for p in node._prev:
+                attrs = hot_edge
+                if home is not None and not p._prev and homes[index[p]] is None:
+                    # An input from outside the module call: one rank further left, so it is
+                    # drawn before the cluster rather than above or below it.
+                    attrs = {**hot_edge, "minlen": "2"}
+                edges.append((rep(p), f"o{i}", attrs))
 
     def emit(target: graphviz.Digraph, lines: list[tuple[str, dict[str, str]]]) -> None:
         for name, attrs in lines:
