@@ -430,7 +430,9 @@ class Value:
         if not isinstance(grad, numbers.Real):
             raise TypeError(f"backward(grad=...) takes a number, got {type(grad).__name__}")
         if create_graph:
-            _backward_creating_graph(self, topological_order(self), float(grad))
+            for node, g in _chain_rule(self, float(grad), create_graph=True).items():
+                node.grad += g.data
+                node.grad_value = g if node.grad_value is None else node.grad_value + g
             return
         # The float pass makes no reference cycles, so automatic collections during it would
         # only re-scan the whole live graph; on a deep graph they cost more than the pass.
@@ -484,24 +486,26 @@ def _backward_floats(
         raise
 
 
-def _backward_creating_graph(root: Value, order: list[Value], seed: float) -> None:
-    # The same local formulas as the float pass, evaluated on Values so the result has a graph.
-    root._acc = Value(seed)
-    try:
-        for node in reversed(order):
-            g = node._acc
-            node._acc = 0.0
-            if not isinstance(g, Value):
-                continue  # nothing reached this node
-            node.grad += g.data
-            node.grad_value = g if node.grad_value is None else node.grad_value + g
-            if node._prev and node._rule is not None:
-                for parent, local in zip(node._prev, node._rule.local(*node._prev, node)):
-                    term = g * local
-                    parent._acc = term if isinstance(parent._acc, float) else parent._acc + term
-    finally:
-        for node in order:
-            node._acc = 0.0
+def _chain_rule(root: Value, seed: float, *, create_graph: bool) -> dict[Value, Any]:
+    """d root / d node for every node that root depends on, in a private table.
+
+    No node is modified. With ``create_graph`` the local derivatives come from the op table's
+    formulas evaluated on Values, so each gradient is a Value with a graph of its own. (Plain
+    ``backward()`` runs the same rule in `_backward_floats`, on slots instead of a dict, for speed.)
+    """
+    acc: dict[Value, Any] = {root: Value(seed) if create_graph else seed}
+    for node in reversed(topological_order(root)):
+        g = acc.get(node)
+        if g is None or not node._prev:
+            continue
+        if create_graph and node._rule is not None:
+            locals_ = node._rule.local(*node._prev, node)
+        else:
+            locals_ = node._local
+        for parent, local in zip(node._prev, locals_):
+            term = g * local
+            acc[parent] = term if parent not in acc else acc[parent] + term
+    return acc
 
 
 def topological_order(root: Value) -> list[Value]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .engine import Op, Value, topological_order
+from .engine import Op, Value, _chain_rule
 from .modes import MODE, using
 
 __all__ = ["gradients", "grad", "value_and_grad", "jvp", "hessian"]
@@ -40,18 +40,7 @@ def gradients(
     """
     if not isinstance(output, Value):
         raise TypeError(f"gradients() needs a Value output, got {type(output).__name__}")
-    acc: dict[Value, Any] = {output: Value(seed) if create_graph else float(seed)}
-    for node in reversed(topological_order(output)):
-        g = acc.get(node)
-        if g is None or not node._prev:
-            continue
-        if create_graph and node._rule is not None:
-            locals_ = node._rule.local(*node._prev, node)
-        else:
-            locals_ = node._local
-        for parent, local in zip(node._prev, locals_):
-            term = g * local
-            acc[parent] = term if parent not in acc else acc[parent] + term
+    acc = _chain_rule(output, float(seed), create_graph=create_graph)
     zero: Any = Value(0.0) if create_graph else 0.0
     return [acc.get(x, zero) for x in inputs]
 
