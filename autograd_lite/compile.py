@@ -30,13 +30,14 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .engine import Undefined, Value, _is_number, topological_order
+from . import ops
+from .engine import Op, Undefined, Value, _is_number, topological_order
 from .modes import MODE, using
 
 __all__ = ["compile", "Compiled", "TracingError"]
 
-# One tape entry: forward, local, input slots, output slot, op name.
-_Entry = tuple[Callable[..., float], Callable[..., tuple[Any, ...]], tuple[int, ...], int, str]
+# One tape entry: the op, its input slots, its output slot.
+_Entry = tuple[Op, tuple[int, ...], int]
 
 
 class TracingError(ValueError):
@@ -120,9 +121,7 @@ class Compiled:
             if node not in made:  # made before the call and not a param: a constant
                 constants.append((slot[node], node.data))
             elif node._prev and node._rule is not None:
-                rule = node._rule
-                parents = tuple(slot[p] for p in node._prev)
-                tape.append((rule.forward, rule.local, parents, slot[node], rule.name))
+                tape.append((node._rule, tuple(slot[p] for p in node._prev), slot[node]))
             else:
                 raise TracingError(
                     f"compile(): {self._name()} made {node._describe()} under no_grad(); its "
@@ -135,12 +134,13 @@ class Compiled:
         self._run = self._generate()
 
     def _generate(self) -> Callable[..., tuple[float, list[float]]]:
-        """The tape as straight-line Python: one call per op, one line per edge.
+        """The tape as straight-line Python: slots become local variables.
 
-        The same op-table functions run in the same order as in `_interpret` (so the floats
-        are identical), minus the loop's bookkeeping: slots become local variables.
+        An op with an ``inline`` form (see `ops.formula`) is pasted in as its expressions, its
+        local derivatives evaluated in the backward pass only where a gradient flows; any
+        other op is called, as in `_interpret`. Both give the op table's floats exactly.
         """
-        namespace: dict[str, Any] = {"isfinite": math.isfinite}
+        namespace: dict[str, Any] = {**vars(ops), "isfinite": math.isfinite}
         names: dict[int, str] = {}
 
         def name(fn: Callable[..., Any]) -> str:
@@ -149,7 +149,7 @@ class Compiled:
                 namespace[names[id(fn)]] = fn
             return names[id(fn)]
 
-        made = {entry[3] for entry in self.tape}
+        made = {o for _, _, o in self.tape}
         self._leaf_slots = [i for i in range(self._slots) if i not in made]
         constants = dict(self._constants)
         # Arguments and params hold the first slots; each call fills them in, in this order.
@@ -157,27 +157,37 @@ class Compiled:
         leaves = [f"v{i}" for i in self._leaf_slots]
         # Only slots that depend on an argument or a param need a gradient; constants don't.
         needs = set(range((self.n_args or 0) + len(self.params)))
-        for _, _, ins, o, _ in self.tape:
+        for _, ins, o in self.tape:
             if not needs.isdisjoint(ins):
                 needs.add(o)
         lines = ["def replay(leaves):", f"    {', '.join(leaves)}, = leaves" if leaves else ""]
-        for forward, local, ins, o, _ in self.tape:
-            args = ", ".join(f"v{i}" for i in ins)
-            lines.append(f"    v{o} = {name(forward)}({args})")
+        local_sources: dict[int, tuple[str, ...]] = {}
+        for op, ins, o in self.tape:
+            args = [f"v{i}" for i in ins]
+            if op.inline is not None:
+                value, local_sources[o] = op.inline(*args, f"v{o}")
+                lines.append(f"    v{o} = {value}")
+                continue
+            lines.append(f"    v{o} = {name(op.forward)}({', '.join(args)})")
             if o in needs:
-                lines.append(f"    d{o} = {name(local)}({args}, v{o})")
+                lines.append(f"    d{o} = {name(op.local)}({', '.join(args)}, v{o})")
+                local_sources[o] = tuple(f"d{o}[{k}]" for k in range(len(ins)))
         grads = [f"g{i}" for i in range(self._slots)]
         lines += [f"    {' = '.join(grads[k : k + 200])} = 0.0" for k in range(0, len(grads), 200)]
         lines.append(f"    g{self._root} = 1.0")
-        for _, _, ins, o, _ in reversed(self.tape):
+        for _, ins, o in reversed(self.tape):
             if o not in needs:
                 continue
-            edges = [f"g{i} += g{o} * d{o}[{k}]" for k, i in enumerate(ins) if i in needs]
-            if len(edges) > 2:  # worth a test: see the note on skipping in `_interpret`
-                lines.append(f"    if g{o} != 0.0 or not all(map(isfinite, d{o})):")
-                lines += [f"        {e}" for e in edges]
-            else:
-                lines += [f"    {e}" for e in edges]
+            edges = [(i, d) for i, d in zip(ins, local_sources[o]) if i in needs]
+            code = [f"g{i} += g{o}" if d == "1.0" else f"g{i} += g{o} * ({d})" for i, d in edges]
+            if len(code) <= 2:
+                lines += [f"    {c}" for c in code]
+                continue
+            # Worth a test: see the note on skipping in `_interpret`. 1.0 is finite.
+            varying = [d for _, d in edges if d != "1.0"]
+            finite = f" or not all(map(isfinite, ({', '.join(varying)},)))" if varying else ""
+            lines.append(f"    if g{o} != 0.0{finite}:")
+            lines += [f"        {c}" for c in code]
         wanted = ", ".join(grads[: (self.n_args or 0) + len(self.params)])
         lines.append(f"    return v{self._root}, [{wanted}]")
         exec(builtins.compile("\n".join(lines), f"<compiled {self._name()}>", "exec"), namespace)
@@ -209,18 +219,18 @@ class Compiled:
         n = self.n_args or 0
         locals_: list[tuple[Any, ...]] = []
         push = locals_.append
-        for forward, local, ins, o, name in self.tape:
+        for op, ins, o in self.tape:
             xs = [vals[i] for i in ins]
             try:
-                out = forward(*xs)
+                out = op.forward(*xs)
             except Undefined as exc:
-                raise exc.to_error(name, [Value(x) for x in xs]) from None
+                raise exc.to_error(op.name, [Value(x) for x in xs]) from None
             vals[o] = out
-            push(local(*xs, out))
+            push(op.local(*xs, out))
         grads = [0.0] * self._slots
         grads[self._root] = 1.0
         isfinite = math.isfinite
-        for (_, _, ins, o, _), loc in zip(reversed(self.tape), reversed(locals_)):
+        for (_, ins, o), loc in zip(reversed(self.tape), reversed(locals_)):
             g = grads[o]
             # Nothing reaches this node (a dead relu, say): skipping it adds exactly the same
             # zeros, unless a local derivative is inf or nan, where 0 * inf must give nan.

@@ -61,6 +61,11 @@ class Op:
     (ordinary backward, forward mode) and on `Value` s (``backward(create_graph=True)``), so one
     formula serves every mode. ``kink(*floats)`` says where the op is not differentiable.
 
+    ``inline(*names, out)`` is optional, for `compile`: the same two formulas as Python source
+    over variable names, ``(forward_source, local_sources)``, so a compiled replay runs them
+    without a call. They must give bit-for-bit what ``forward`` and ``local`` give (a test checks
+    every op that has one); an op without it is called instead.
+
     Calling an `Op` applies it to values or numbers.
 
     Example:
@@ -69,7 +74,7 @@ class Op:
         (8.0, 12.0)
     """
 
-    __slots__ = ("name", "forward", "local", "kink")
+    __slots__ = ("name", "forward", "local", "kink", "inline")
 
     def __init__(
         self,
@@ -77,8 +82,10 @@ class Op:
         forward: Callable[..., float],
         local: Callable[..., tuple[Any, ...]],
         kink: Callable[..., bool] | None = None,
+        inline: Callable[..., tuple[str, tuple[str, ...]]] | None = None,
     ) -> None:
         self.name, self.forward, self.local, self.kink = name, forward, local, kink
+        self.inline = inline
 
     def __call__(self, *args: Operand) -> Value:
         return _apply(self, tuple(_lift(a) for a in args))

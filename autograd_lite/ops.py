@@ -1,16 +1,20 @@
 """The op table: every operation's forward value and local derivatives, each written once.
 
-An entry is ``Op(name, forward, local, kink)``. ``forward`` takes floats. ``local(*inputs, out)``
-returns d out / d input for each input and is written so that it works on floats (ordinary
+Most entries are one line, ``formula(name, args, forward, local)``: the value and the local
+derivatives d out / d arg as Python expressions. They become the op's functions and the source
+that `compile` pastes into a replay. ``local`` is written so that it works on floats (ordinary
 backward, forward mode) and on `Value` s (``backward(create_graph=True)``): plain arithmetic, and
-the helpers `_log`, `_sin`, `_cos`, `_pow` below for functions. Adding an op is one entry
-here, one method (or function) that applies it, and its test.
+the helpers `_log`, `_sin`, `_cos`, `_pow` below for functions. The fused n-ary ops and ``x ** k``
+are ``Op(name, forward, local, kink, inline)`` with functions. Adding an op is one entry here,
+one method (or function) that applies it, and its test.
 """
 
 from __future__ import annotations
 
+import ast
 import math
 import operator
+from collections.abc import Sequence
 from functools import lru_cache
 from itertools import chain
 from typing import Any
@@ -19,6 +23,51 @@ from .engine import Op, Undefined, Value
 
 __all__ = ["ADD", "SUB", "MUL", "DIV", "NEG", "POW", "power", "EXP", "LOG", "SQRT", "TANH"]
 __all__ += ["SIGMOID", "RELU", "ABS", "SIN", "COS", "MAX", "MIN", "SUM", "DOT", "AFFINE", "ALL"]
+
+
+def formula(
+    name: str,
+    args: Sequence[str],
+    forward: str,
+    local: Sequence[str],
+    kink: Any = None,
+) -> Op:
+    """An op written once as Python expressions: its value and d value / d arg for each arg.
+
+    The expressions see the args by name, ``out`` (in ``local``) and this module's names. They
+    become the op's ``forward`` and ``local`` functions and its ``inline`` form, the source that
+    `compile` pastes into a replay, so every mode runs the very same formula.
+
+    Example:
+        >>> cube = formula("cube", ["x"], "x * x * x", ["3 * x * x"])
+        >>> cube.inline("v1", "v2")
+        ('v1 * v1 * v1', ('3 * v1 * v1',))
+    """
+    params = ", ".join(args)
+    # The sources are this module's own constants, never user input.
+    op_forward = eval(f"lambda {params}: {forward}", globals())
+    op_local = eval(f"lambda {params}, out: ({', '.join(local)},)", globals())
+    names = [*args, "out"]
+    templates = [_template(source, names) for source in (forward, *local)]
+
+    def inline(*slots: str) -> tuple[str, tuple[str, ...]]:
+        value, *derivatives = (t.format(*slots) for t in templates)
+        return value, tuple(derivatives)
+
+    return Op(name, op_forward, op_local, kink, inline)
+
+
+def _template(source: str, names: Sequence[str]) -> str:
+    """``source`` with each use of ``names[i]`` turned into ``{i}`` (via the syntax tree)."""
+    tree = ast.parse(source, mode="eval")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in names:
+            node.id = f"__slot{names.index(node.id)}__"
+    text = ast.unparse(tree).replace("{", "{{").replace("}", "}}")
+    for i in range(len(names)):
+        text = text.replace(f"__slot{i}__", f"{{{i}}}")
+    return text
+
 
 # -- functions usable inside `local` on a float or a Value ------------------------------------
 
@@ -66,10 +115,10 @@ def _float_exp(x: float) -> float:
 
 # -- arithmetic -------------------------------------------------------------------------------
 
-ADD = Op("+", forward=operator.add, local=lambda a, b, out: (1.0, 1.0))
-SUB = Op("-", forward=operator.sub, local=lambda a, b, out: (1.0, -1.0))
-MUL = Op("*", forward=operator.mul, local=lambda a, b, out: (b, a))
-NEG = Op("neg", forward=operator.neg, local=lambda a, out: (-1.0,))
+ADD = formula("+", ["a", "b"], "a + b", ["1.0", "1.0"])
+SUB = formula("-", ["a", "b"], "a - b", ["1.0", "-1.0"])
+MUL = formula("*", ["a", "b"], "a * b", ["b", "a"])
+NEG = formula("neg", ["a"], "-a", ["-1.0"])
 
 
 def _div(a: float, b: float) -> float:
@@ -85,7 +134,7 @@ def _div(a: float, b: float) -> float:
 
 
 # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2 = -out/b
-DIV = Op("/", forward=_div, local=lambda a, b, out: (1 / b, -out / b))
+DIV = formula("/", ["a", "b"], "_div(a, b)", ["1 / b", "-out / b"])
 
 
 @lru_cache(maxsize=256)
@@ -187,42 +236,36 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-EXP = Op("exp", forward=_float_exp, local=lambda x, out: (out,))
-LOG = Op("log", forward=_log_forward, local=lambda x, out: (1 / x,))
+EXP = formula("exp", ["x"], "_float_exp(x)", ["out"])
+LOG = formula("log", ["x"], "_log_forward(x)", ["1 / x"])
 # d sqrt(x)/dx = 1 / (2 sqrt x); infinite at 0 (as PyTorch).
-SQRT = Op(
-    "sqrt", forward=_sqrt_forward, local=lambda x, out: (0.5 / out if out != 0 else math.inf,)
-)
+SQRT = formula("sqrt", ["x"], "_sqrt_forward(x)", ["0.5 / out if out != 0 else math.inf"])
 # tanh' = 1 - tanh^2 and sigmoid' = s (1 - s): exactly 0 once saturated.
-TANH = Op("tanh", forward=math.tanh, local=lambda x, out: (1 - out * out,))
-SIGMOID = Op("sigmoid", forward=_sigmoid, local=lambda x, out: (out * (1 - out),))
-SIN = Op("sin", forward=math.sin, local=lambda x, out: (_cos(x),))
-COS = Op("cos", forward=math.cos, local=lambda x, out: (-_sin(x),))
+TANH = formula("tanh", ["x"], "math.tanh(x)", ["1 - out * out"])
+SIGMOID = formula("sigmoid", ["x"], "_sigmoid(x)", ["out * (1 - out)"])
+SIN = formula("sin", ["x"], "math.sin(x)", ["_cos(x)"])
+COS = formula("cos", ["x"], "math.cos(x)", ["-_sin(x)"])
 
 # -- kinks: PyTorch's conventions (relu'(0) = 0, abs'(0) = 0, max/min split a tie evenly) -----
 
-RELU = Op(
-    "relu",
-    forward=lambda x: x if x > 0 else 0.0,
-    local=lambda x, out: (1.0 if x > 0 else 0.0,),
-    kink=lambda x: x == 0,
+RELU = formula(
+    "relu", ["x"], "x if x > 0 else 0.0", ["1.0 if x > 0 else 0.0"], kink=lambda x: x == 0
 )
-ABS = Op(
-    "abs",
-    forward=abs,
-    local=lambda x, out: (1.0 if x > 0 else -1.0 if x < 0 else 0.0,),
-    kink=lambda x: x == 0,
+ABS = formula(
+    "abs", ["x"], "abs(x)", ["1.0 if x > 0 else -1.0 if x < 0 else 0.0"], kink=lambda x: x == 0
 )
-MAX = Op(
+MAX = formula(
     "max",
-    forward=max,
-    local=lambda a, b, out: (1.0, 0.0) if a > b else (0.0, 1.0) if a < b else (0.5, 0.5),
+    ["a", "b"],
+    "max(a, b)",
+    ["1.0 if a > b else 0.0 if a < b else 0.5", "0.0 if a > b else 1.0 if a < b else 0.5"],
     kink=operator.eq,
 )
-MIN = Op(
+MIN = formula(
     "min",
-    forward=min,
-    local=lambda a, b, out: (1.0, 0.0) if a < b else (0.0, 1.0) if a > b else (0.5, 0.5),
+    ["a", "b"],
+    "min(a, b)",
+    ["1.0 if a < b else 0.0 if a > b else 0.5", "0.0 if a < b else 1.0 if a > b else 0.5"],
     kink=operator.eq,
 )
 
@@ -250,9 +293,36 @@ def _affine_local(*wxb_out: Any) -> tuple[Any, ...]:
     return wxb_out[n : 2 * n] + wxb_out[:n] + (1.0,)
 
 
-SUM = Op("sum", forward=lambda *xs: math.fsum(xs), local=lambda *xs: (1.0,) * (len(xs) - 1))
-DOT = Op("dot", forward=_dot_forward, local=_dot_local)
-AFFINE = Op("dot+b", forward=_affine_forward, local=_affine_local)
+def _fsum_source(terms: Sequence[str]) -> str:
+    # fsum rounds the exact sum once, whatever the order, so this equals the functions above.
+    return f"math.fsum(({', '.join(terms)},))"
+
+
+def _sum_inline(*xs_out: str) -> tuple[str, tuple[str, ...]]:
+    xs = xs_out[:-1]
+    return _fsum_source(xs), ("1.0",) * len(xs)
+
+
+def _dot_inline(*wx_out: str) -> tuple[str, tuple[str, ...]]:
+    n = (len(wx_out) - 1) // 2
+    w, x = wx_out[:n], wx_out[n : 2 * n]
+    return _fsum_source([f"{a} * {b}" for a, b in zip(w, x)]), (*x, *w)
+
+
+def _affine_inline(*wxb_out: str) -> tuple[str, tuple[str, ...]]:
+    n = (len(wxb_out) - 2) // 2
+    w, x, b = wxb_out[:n], wxb_out[n : 2 * n], wxb_out[2 * n]
+    return _fsum_source([*(f"{a} * {c}" for a, c in zip(w, x)), b]), (*x, *w, "1.0")
+
+
+SUM = Op(
+    "sum",
+    forward=lambda *xs: math.fsum(xs),
+    local=lambda *xs: (1.0,) * (len(xs) - 1),
+    inline=_sum_inline,
+)
+DOT = Op("dot", forward=_dot_forward, local=_dot_local, inline=_dot_inline)
+AFFINE = Op("dot+b", forward=_affine_forward, local=_affine_local, inline=_affine_inline)
 
 ALL: tuple[Op, ...] = (ADD, SUB, MUL, DIV, NEG, POW, EXP, LOG, SQRT, TANH, SIGMOID, SIN, COS)
 ALL += (RELU, ABS, MAX, MIN, SUM, DOT, AFFINE)

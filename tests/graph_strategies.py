@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from autograd_lite import Value
+from autograd_lite import Value, dot, vsum
 
 # name -> (arity, Value version, float version). Smooth ops only: the oracle is finite differences.
 OPS: dict[str, tuple[int, Callable[..., Any], Callable[..., float]]] = {
@@ -42,6 +42,9 @@ OPS: dict[str, tuple[int, Callable[..., Any], Callable[..., float]]] = {
     "abs": (1, lambda a: abs(a), abs),
     "max": (2, lambda a, b: a.max(b), max),
     "min": (2, lambda a, b: a.min(b), min),
+    # Fused n-ary nodes; "affine" reads its first input twice (a shared parent of one node).
+    "vsum": (3, lambda a, b, c: vsum([a, b, c]), lambda a, b, c: math.fsum([a, b, c])),
+    "affine": (3, lambda a, b, c: dot([a, b], [c, a], b), lambda a, b, c: a * c + b * a + b),
 }
 
 Program = list[tuple[str, tuple[int, ...]]]

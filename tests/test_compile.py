@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from autograd_lite import Value, vsum
+from autograd_lite import Value, dot, vsum
 from autograd_lite.compile import TracingError, compile
 from autograd_lite.nn import MLP
 from tests.graph_strategies import inputs, programs, run, smooth_and_in_domain
@@ -130,6 +130,31 @@ def test_zero_times_infinite_local_gives_nan_as_eager_does() -> None:
     expected_value, (expected_g,) = eager(f, [0.0])
     assert value == expected_value == 0.0
     assert math.isnan(g) and math.isnan(expected_g)
+
+
+def test_zero_gradient_through_an_inlined_dot_with_an_infinite_input_gives_nan() -> None:
+    def f(x: Value, y: Value) -> Value:
+        return dot([x, y], [y, Value(math.inf)]) * 0.0  # d dot / dy = inf, reached by 0
+
+    value, grads = compile(f)(1.0, 2.0)
+    expected_value, expected_grads = eager(f, [1.0, 2.0])
+    assert math.isnan(value) and math.isnan(expected_value)
+    assert (
+        [math.isnan(g) for g in grads]
+        == [math.isnan(g) for g in expected_grads]
+        == [
+            False,
+            True,
+        ]
+    )
+
+
+def test_an_op_without_an_inline_form_is_called_and_agrees_with_eager() -> None:
+    from autograd_lite import Op
+
+    cube = Op("cube", forward=lambda x: x**3, local=lambda x, out: (3 * x * x,))
+    f = lambda x: cube(x * 2.0) + x  # noqa: E731
+    assert compile(f)(1.5) == eager(f, [1.5])
 
 
 def test_out_of_domain_input_at_replay_names_the_op() -> None:

@@ -218,6 +218,8 @@ def test_hessian_matches_pytorch_float64(data: st.DataObject) -> None:
 
     # Tensor spellings where the Value method name differs (or is missing on tensors).
     tensor_ops = {"abs": torch.abs, "max": torch.maximum, "min": torch.minimum}
+    tensor_ops["vsum"] = lambda a, b, c: a + b + c
+    tensor_ops["affine"] = lambda a, b, c: a * c + b * a + b
 
     def torch_f(*t: object) -> object:
         nodes = list(t)

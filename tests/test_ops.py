@@ -167,3 +167,62 @@ def test_value_exponent_at_zero_base_has_zero_exponent_gradient() -> None:
     z = x**y
     z.backward()
     assert (z.data, x.grad, y.grad) == (0.0, 0.0, 0.0)
+
+
+# -- the inline form (what `compile` pastes into a replay) equals the functions, bit for bit ---
+
+SPECIAL = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([0.0, -0.0, 1.0, -1.0])
+INLINED = [op for op in op_table.ALL if op.inline is not None]
+
+
+def _same_float(a: float, b: float) -> bool:
+    """Equal as IEEE values: nan matches nan, and 0.0 does not match -0.0."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == b and math.copysign(1, a) == math.copysign(1, b)
+
+
+def _outcome(fn: Callable[[], Any]) -> Any:
+    try:
+        return fn()
+    except Exception as exc:  # the same error type, whichever form raised it
+        return type(exc)
+
+
+def _arity(op: Any, data: st.DataObject) -> int:
+    if op in (op_table.SUM,):
+        return data.draw(st.integers(1, 5), label="terms")
+    if op in (op_table.DOT, op_table.AFFINE):
+        n = data.draw(st.integers(1, 4), label="pairs")
+        return 2 * n + (op is op_table.AFFINE)
+    return op.forward.__code__.co_argcount  # type: ignore[no-any-return]
+
+
+def test_the_ops_compile_relies_on_have_an_inline_form() -> None:
+    names = {op.name for op in INLINED}
+    assert {"+", "-", "*", "/", "relu", "tanh", "exp", "sum", "dot", "dot+b"} <= names
+
+
+@pytest.mark.parametrize("op", INLINED, ids=[op.name for op in INLINED])
+@given(data=st.data())
+def test_inline_source_gives_the_functions_floats_exactly(op: Any, data: st.DataObject) -> None:
+    n = _arity(op, data)
+    xs = data.draw(st.lists(SPECIAL, min_size=n, max_size=n))
+    names = [f"v{i}" for i in range(len(xs))]
+    value_src, local_srcs = op.inline(*names, "out")
+    scope = {**vars(op_table), **dict(zip(names, xs))}
+    got = _outcome(lambda: eval(value_src, scope))
+    expected = _outcome(lambda: op.forward(*xs))
+    if isinstance(expected, type):
+        assert got is expected
+        return
+    assert isinstance(got, float) and _same_float(got, expected)
+    scope["out"] = expected
+    got_locals = [_outcome(lambda s=s: float(eval(s, scope))) for s in local_srcs]
+    expected_locals = _outcome(lambda: op.local(*xs, expected))
+    if isinstance(expected_locals, type):
+        assert expected_locals in got_locals
+        return
+    assert len(got_locals) == len(expected_locals) == len(xs)
+    for g, e in zip(got_locals, expected_locals):
+        assert _same_float(g, float(e))
