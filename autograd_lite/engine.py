@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from itertools import repeat
 from typing import Any, TypeAlias, TypeGuard, cast
 
-from .modes import MODE, Scope
+from .modes import MODE, SCOPE, Scope
 
 __all__ = [
     "Value",
@@ -109,8 +109,8 @@ def _apply(op: Op, parents: tuple[Value, ...]) -> Value:
     node._acc = 0.0
     node.grad_value = None
     node._origin = None
+    node._scope = _current_scope()
     mode = MODE.get()
-    node._scope = mode.scope
     if mode.grad:
         node._prev = parents
         node._local = op.local(*datas, out)
@@ -124,6 +124,7 @@ def _apply(op: Op, parents: tuple[Value, ...]) -> Value:
 
 
 _new_value = object.__new__
+_current_scope = SCOPE.get
 
 
 def _lift(x: Operand) -> Value:

@@ -1,9 +1,10 @@
 """Modes of graph building: no_grad, module scopes and the hooks that tools attach.
 
 One context variable holds the current `Mode`, so a mode is local to a thread or an asyncio
-task. Tools change it for a ``with`` block through `using`: `no_grad` turns recording off,
-`nn.Module` calls set the scope, anomaly detection, forward mode, `compile` and the
-step-by-step drawings attach hooks.
+task. Tools change it for a ``with`` block through `using`: `no_grad` turns recording off;
+anomaly detection, forward mode, `compile` and the step-by-step drawings attach hooks. The
+current `nn.Module` call (the scope drawings cluster by) has a context variable of its own,
+`SCOPE`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ __all__ = [
     "Scope",
     "Mode",
     "MODE",
+    "SCOPE",
     "using",
     "enter_scope",
     "no_grad",
@@ -55,12 +57,12 @@ class Scope:
 class Mode(NamedTuple):
     """What node creation records right now (one context variable, so it is thread/async safe).
 
-    Immutable; a NamedTuple rather than a frozen dataclass because every `nn.Module` call makes
-    a new one, and ``_replace`` costs half of ``dataclasses.replace``.
+    Immutable: `using` sets a changed copy for a ``with`` block. The module scope is not part of
+    it but has a context variable of its own, `SCOPE`, because every `nn.Module` call changes it
+    and building a new mode per call cost more than the call's own nodes.
     """
 
     grad: bool = True
-    scope: Scope | None = None
     # Called with every new node; used by anomaly detection, forward mode and tracing.
     hooks: tuple[Callable[[Value], None], ...] = ()
     # Called with (node, its gradient) during backward(); used by anomaly detection.
@@ -71,6 +73,9 @@ class Mode(NamedTuple):
 
 
 MODE: contextvars.ContextVar[Mode] = contextvars.ContextVar("autograd_lite_mode", default=Mode())
+SCOPE: contextvars.ContextVar[Scope | None] = contextvars.ContextVar(
+    "autograd_lite_scope", default=None
+)
 
 
 class using(ContextDecorator):
@@ -95,15 +100,16 @@ class using(ContextDecorator):
         return using(**self._changes)
 
 
-def enter_scope(name: str, kind: str) -> contextvars.Token[Mode]:
-    """Start recording nodes as made inside ``name``; undo with ``MODE.reset(token)``.
+def enter_scope(name: str, kind: str) -> contextvars.Token[Scope | None]:
+    """Start recording nodes as made inside ``name``; undo with ``SCOPE.reset(token)``.
 
-    `nn.Module.__call__` runs this for every call, so it builds the new mode directly rather
-    than through `using`.
+    Example:
+        >>> token = enter_scope("Layer 1", "Layer")
+        >>> SCOPE.get()
+        Scope('Layer 1', kind='Layer')
+        >>> SCOPE.reset(token)
     """
-    mode = MODE.get()
-    scope = Scope(name, kind, mode.scope)
-    return MODE.set(Mode(mode.grad, scope, mode.hooks, mode.on_backward, mode.on_read))
+    return SCOPE.set(Scope(name, kind, SCOPE.get()))
 
 
 def no_grad() -> AbstractContextManager[None]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .engine import Value, dot
-from .modes import MODE, enter_scope
+from .modes import SCOPE, Scope
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
 
@@ -78,11 +78,12 @@ class Module:
 
     def __call__(self, x: Any) -> Any:
         kind = type(self).__name__
-        token = enter_scope(self._name or kind, kind)
+        # What modes.enter_scope does, inlined: this runs once per neuron per example.
+        token = SCOPE.set(Scope(self._name or kind, kind, SCOPE.get()))
         try:
             return self.forward(x)
         finally:
-            MODE.reset(token)
+            SCOPE.reset(token)
 
 
 class Neuron(Module):
@@ -129,8 +130,9 @@ class Neuron(Module):
             return act
         return getattr(act, self.activation)()  # type: ignore[no-any-return]
 
-    def __call__(self, x: Sequence[Input]) -> Value:
-        return super().__call__(x)  # type: ignore[no-any-return]
+    if TYPE_CHECKING:  # a neuron returns one Value (no runtime override: a call per neuron)
+
+        def __call__(self, x: Sequence[Input]) -> Value: ...
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]

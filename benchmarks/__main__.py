@@ -43,7 +43,12 @@ def w1(repeats: int, report: dict[str, Any]) -> bool:
         print(f"  check {s.name:24s} loss {loss:.12f}  max rel diff {d:.1e}  {verdict}")
     if not ok:
         return False
-    times = interleaved_medians({s.name: s.step for s in systems}, repeats)
+    gc.collect()
+    gc.freeze()  # see main(): the harness's objects are not the workload's
+    try:
+        times = interleaved_medians({s.name: s.step for s in systems}, repeats)
+    finally:
+        gc.unfreeze()
     report["w1"] = {"ms_per_step": {k: v * 1e3 for k, v in times.items()}}
     print(f"  {'system':26s} {'ms/step':>9s} {'x hand':>8s} {'micrograd/x':>12s}")
     for name, t in times.items():
@@ -213,9 +218,10 @@ def main(argv: list[str] | None = None) -> int:
     if not w1(3 if args.quick else 9, report):
         print("the systems disagree on the first step: no timings")
         return 1
-    # Freeze what the harness holds (imported peers, tables): CPython's full collections
-    # rescan every tracked object in the process, which would charge the harness's objects
-    # to whichever workload happens to trigger them. The workloads' own nodes stay collectable.
+    # Freeze what the harness holds (imported peers, tables, the W1 models): CPython's full
+    # collections rescan every tracked object in the process, which would charge the harness's
+    # objects (PyTorch's, mostly) to whichever workload happens to trigger them; W1 does the same
+    # around its timing. The workloads' own nodes stay collectable.
     gc.collect()
     gc.freeze()
     w2([1_000, 10_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000], report)
