@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from itertools import repeat
+from typing import TYPE_CHECKING, Any, cast
 
-from .engine import Value, dot
+from . import ops
+from .engine import Value, _apply
 from .modes import SCOPE, Scope
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
@@ -125,7 +127,11 @@ class Neuron(Module):
     def forward(self, x: Sequence[Input]) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"{self!r} expects {len(self.w)} inputs, got {len(x)}")
-        act = dot(self.w, x, self.b)
+        inputs = cast(Sequence[Value], x)
+        if not all(map(isinstance, x, repeat(Value))):
+            inputs = [v if isinstance(v, Value) else Value(v) for v in x]
+        # What dot(self.w, x, self.b) makes, minus its checks: w and b are Values by construction.
+        act = _apply(ops.AFFINE, (*self.w, *inputs, self.b))
         if self.activation == "linear":
             return act
         return getattr(act, self.activation)()  # type: ignore[no-any-return]
