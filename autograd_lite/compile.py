@@ -4,7 +4,9 @@ The tape is the graph ``f`` built, in topological order, with each node reduced 
 entry, the slots of its inputs and the slot of its output. A replay runs each entry's ``forward``
 and ``local`` (the same `ops` entries the eager engine uses, so results are identical) on a
 list of floats, then the chain rule backwards over the same list: no `Value`, no scope, no sort.
-The tape is turned into straight-line Python once (`Compiled._generate`); the loop that reads it
+The tape is turned into straight-line Python once (`Compiled._generate`), with each op's
+formula pasted in from its ``inline`` form (the source its functions were made from), so a
+replay of a training step makes almost no calls. The loop that reads the tape
 (`Compiled._interpret`) stays as the reference and for error messages. Replays run no mode
 hooks: use eager mode under ``detect_anomaly()``.
 
@@ -136,9 +138,10 @@ class Compiled:
     def _generate(self) -> Callable[..., tuple[float, list[float]]]:
         """The tape as straight-line Python: slots become local variables.
 
-        An op with an ``inline`` form (see `ops.formula`) is pasted in as its expressions, its
-        local derivatives evaluated in the backward pass only where a gradient flows; any
-        other op is called, as in `_interpret`. Both give the op table's floats exactly.
+        An op with an ``inline`` form (see `formula.make_formula`) is pasted in as its
+        expressions, its local derivatives evaluated in the backward pass only where a gradient
+        flows; any other op is called, as in `_interpret`. Both give the op table's floats
+        exactly.
         """
         namespace: dict[str, Any] = {**vars(ops), "isfinite": math.isfinite}
         names: dict[int, str] = {}

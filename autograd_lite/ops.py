@@ -11,61 +11,21 @@ one method (or function) that applies it, and its test.
 
 from __future__ import annotations
 
-import ast
+import functools
 import math
 import operator
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any
 
 from .engine import Op, Undefined, Value
+from .formula import make_formula
 
 __all__ = ["ADD", "SUB", "MUL", "DIV", "NEG", "POW", "power", "EXP", "LOG", "SQRT", "TANH"]
 __all__ += ["SIGMOID", "RELU", "ABS", "SIN", "COS", "MAX", "MIN", "SUM", "DOT", "AFFINE", "ALL"]
 
 
-def formula(
-    name: str,
-    args: Sequence[str],
-    forward: str,
-    local: Sequence[str],
-    kink: Any = None,
-) -> Op:
-    """An op written once as Python expressions: its value and d value / d arg for each arg.
-
-    The expressions see the args by name, ``out`` (in ``local``) and this module's names. They
-    become the op's ``forward`` and ``local`` functions and its ``inline`` form, the source that
-    `compile` pastes into a replay, so every mode runs the very same formula.
-
-    Example:
-        >>> cube = formula("cube", ["x"], "x * x * x", ["3 * x * x"])
-        >>> cube.inline("v1", "v2")
-        ('v1 * v1 * v1', ('3 * v1 * v1',))
-    """
-    params = ", ".join(args)
-    # The sources are this module's own constants, never user input.
-    op_forward = eval(f"lambda {params}: {forward}", globals())
-    op_local = eval(f"lambda {params}, out: ({', '.join(local)},)", globals())
-    names = [*args, "out"]
-    templates = [_template(source, names) for source in (forward, *local)]
-
-    def inline(*slots: str) -> tuple[str, tuple[str, ...]]:
-        value, *derivatives = (t.format(*slots) for t in templates)
-        return value, tuple(derivatives)
-
-    return Op(name, op_forward, op_local, kink, inline)
-
-
-def _template(source: str, names: Sequence[str]) -> str:
-    """``source`` with each use of ``names[i]`` turned into ``{i}`` (via the syntax tree)."""
-    tree = ast.parse(source, mode="eval")
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id in names:
-            node.id = f"__slot{names.index(node.id)}__"
-    text = ast.unparse(tree).replace("{", "{{").replace("}", "}}")
-    for i in range(len(names)):
-        text = text.replace(f"__slot{i}__", f"{{{i}}}")
-    return text
+# Every formula below sees this module's names (math, the helpers) besides its arguments.
+formula = functools.partial(make_formula, namespace=globals())
 
 
 # -- functions usable inside `local` on a float or a Value ------------------------------------
@@ -136,7 +96,7 @@ def _div(a: float, b: float) -> float:
 DIV = formula("/", ["a", "b"], "_div(a, b)", ["1 / b", "-out / b"])
 
 
-@lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=256)
 def power(k: float) -> Op:
     """The op ``x ** k`` for a number ``k`` (one cached entry per exponent).
 

@@ -4,6 +4,8 @@
 # A mutant the tests do not notice "survives"; the score is killed / all mutants, where mutants
 # in code no selected test reaches ("no tests") count as not killed.
 #
+# Then scripts/formula_mutants.py changes the op formulas, which are strings mutmut leaves alone.
+#
 # Usage: scripts/mutation.sh [--keep]    (from anywhere; needs the dev extra: mutmut >= 3)
 # mutmut works in ./mutants/ (git-ignored; pytest's testpaths and ruff never look there); it is
 # removed at the end unless --keep is given (keep it to run `mutmut browse` or `mutmut show`).
@@ -50,3 +52,7 @@ PY
 if [[ "$keep" == no ]]; then
   rm -rf mutants
 fi
+
+# mutmut cannot change the op formulas (they are strings in ops.py): this does.
+echo "== formula mutants (scripts/formula_mutants.py):"
+python3 scripts/formula_mutants.py || true

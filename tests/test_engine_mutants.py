@@ -295,3 +295,19 @@ def test_a_node_made_under_no_grad_can_be_stepped_by_hand() -> None:
     y.grad = 1.0
     y._backward()  # nothing to propagate to, and no error
     assert x.grad == 0.0
+
+
+def test_enter_scope_nests_under_the_current_scope_and_reset_restores_it() -> None:
+    from autograd_lite.modes import SCOPE, enter_scope
+
+    assert SCOPE.get() is None
+    outer = enter_scope("MLP", "MLP")
+    inner = enter_scope("Layer 1", "Layer")
+    scope = SCOPE.get()
+    assert scope is not None and (scope.name, scope.kind) == ("Layer 1", "Layer")
+    assert scope.parent is not None and (scope.parent.name, scope.parent.kind) == ("MLP", "MLP")
+    assert (Value(1.0) * 2)._scope is scope
+    SCOPE.reset(inner)
+    assert SCOPE.get() is scope.parent
+    SCOPE.reset(outer)
+    assert SCOPE.get() is None
