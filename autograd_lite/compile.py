@@ -49,7 +49,9 @@ class TracingError(ValueError):
 class Compiled:
     """A function of `Value` s traced into a tape; call it with floats (see `compile`)."""
 
-    def __init__(self, f: Callable[..., Value], params: Sequence[Value] = ()) -> None:
+    def __init__(
+        self, f: Callable[..., Any], params: Sequence[Value] = (), has_aux: bool = False
+    ) -> None:
         if not callable(f):
             raise TypeError(f"compile() takes a function, got {type(f).__name__}")
         self.f = f
@@ -59,6 +61,10 @@ class Compiled:
                 raise TypeError(f"compile(params=...) takes Values, got {type(p).__name__}")
         if len({id(p) for p in self.params}) != len(self.params):
             raise ValueError("compile(params=...) lists the same Value twice")
+        self.has_aux = has_aux
+        self.aux: list[Any] = []
+        self._aux_slots: list[int] = []
+        self._aux_shape: list[int | None] = []
         self.n_args: int | None = None
         self.tape: list[_Entry] = []
         self._slots = 0
@@ -66,7 +72,7 @@ class Compiled:
         self._root = 0
         self._leaf_slots: list[int] = []
         self._template: list[float] = []
-        self._run: Callable[..., tuple[float, list[float]]] | None = None
+        self._run: Callable[..., tuple[float, list[float], list[float]]] | None = None
 
     def __call__(self, *args: float) -> tuple[float, list[float]]:
         """Run ``f`` forward and backward on new numbers.
@@ -111,6 +117,13 @@ class Compiled:
 
         with using(grad=True, hooks=(*MODE.get().hooks, made.add), on_read=refuse):
             out = self.f(*inputs)
+        aux: list[Any] = []
+        if self.has_aux:
+            if not (isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], list)):
+                raise TypeError(
+                    f"compile(has_aux=True): {self._name()} must return (loss, [aux values])"
+                )
+            out, aux = out
         if not isinstance(out, Value):
             raise TypeError(f"compile(): {self._name()} must return a Value, got {out!r}")
         slot: dict[Value, int] = {v: i for i, v in enumerate([*inputs, *self.params])}
@@ -130,12 +143,14 @@ class Compiled:
                     "inputs are not recorded, so a replay could not recompute it. Compute it "
                     "outside the function and pass it in, or drop the no_grad()."
                 )
+        shape, aux_slots = _flatten_aux(aux, slot, self._name())
         # Only now, so that a failed trace leaves the object untraced (the next call retries).
+        self._aux_shape, self._aux_slots = shape, aux_slots
         self.tape, self._constants, self._slots, self._root = tape, constants, len(slot), slot[out]
         self.n_args = len(inputs)
         self._run = self._generate()
 
-    def _generate(self) -> Callable[..., tuple[float, list[float]]]:
+    def _generate(self) -> Callable[..., tuple[float, list[float], list[float]]]:
         """The tape as straight-line Python: slots become local variables.
 
         An op with an ``inline`` form (see `formula.make_formula`) is pasted in as its
@@ -192,7 +207,8 @@ class Compiled:
             lines.append(f"    if g{o} != 0.0{finite}:")
             lines += [f"        {c}" for c in code]
         wanted = ", ".join(grads[: (self.n_args or 0) + len(self.params)])
-        lines.append(f"    return v{self._root}, [{wanted}]")
+        aux = ", ".join(f"v{i}" for i in self._aux_slots)
+        lines.append(f"    return v{self._root}, [{wanted}], [{aux}]")
         exec(builtins.compile("\n".join(lines), f"<compiled {self._name()}>", "exec"), namespace)
         return namespace["replay"]  # type: ignore[no-any-return]
 
@@ -202,11 +218,12 @@ class Compiled:
         leaves[:n] = map(float, args)
         leaves[n : n + len(self.params)] = [p.data for p in self.params]
         try:
-            value, grads = self._run(leaves)  # type: ignore[misc]
+            value, grads, aux = self._run(leaves)  # type: ignore[misc]
         except Undefined:
             return self._interpret(self._leaves(args))  # it names the op and the value
         for k, p in enumerate(self.params, start=n):
             p.grad += grads[k]
+        self.aux = _unflatten_aux(aux, self._aux_shape)
         return value, grads[:n]
 
     def _leaves(self, args: Sequence[float]) -> list[float]:
@@ -243,6 +260,7 @@ class Compiled:
                 grads[i] += g * d
         for k, p in enumerate(self.params, start=n):
             p.grad += grads[k]
+        self.aux = _unflatten_aux([vals[i] for i in self._aux_slots], self._aux_shape)
         return vals[self._root], grads[:n]
 
     def __repr__(self) -> str:
@@ -250,7 +268,37 @@ class Compiled:
         return f"Compiled({self._name()}, {size})"
 
 
-def compile(f: Callable[..., Value], *, params: Sequence[Value] = ()) -> Compiled:
+def _flatten_aux(
+    aux: list[Any], slot: dict[Value, int], name: str
+) -> tuple[list[int | None], list[int]]:
+    """The slots of the aux Values (each a Value or a list of them) and how to regroup them."""
+    shape: list[int | None] = []
+    slots: list[int] = []
+    for item in aux:
+        group = item if isinstance(item, (list, tuple)) else [item]
+        shape.append(len(group) if isinstance(item, (list, tuple)) else None)
+        for v in group:
+            if not isinstance(v, Value) or v not in slot:
+                raise TracingError(
+                    f"compile(has_aux=True): {name} returned an aux item {v!r} that the loss "
+                    "does not depend on; return only Values the loss was computed from"
+                )
+            slots.append(slot[v])
+    return shape, slots
+
+
+def _unflatten_aux(flat: list[float], shape: list[int | None]) -> list[Any]:
+    out: list[Any] = []
+    k = 0
+    for size in shape:
+        out.append(flat[k] if size is None else flat[k : k + size])
+        k += 1 if size is None else size
+    return out
+
+
+def compile(
+    f: Callable[..., Any], *, params: Sequence[Value] = (), has_aux: bool = False
+) -> Compiled:
     """Trace ``f`` on its first call into a tape; every call replays it on floats.
 
     Args:
@@ -259,6 +307,9 @@ def compile(f: Callable[..., Value], *, params: Sequence[Value] = ()) -> Compile
         params: leaf Values that ``f`` uses and that change between calls (e.g.
             ``model.parameters()``): each call reads their ``.data`` and adds their gradient
             into ``.grad``. Any other Value ``f`` reads from outside is frozen at trace time.
+        has_aux: ``f`` returns ``(loss, aux)``, ``aux`` a list of Values (or of lists of
+            Values, such as a model's outputs) the loss depends on; after each call
+            ``compiled.aux`` holds their numbers, in the same shape (as JAX's ``has_aux``).
 
     Returns:
         A `Compiled`; ``compiled(*floats)`` returns ``(value, grads)``.
@@ -273,5 +324,11 @@ def compile(f: Callable[..., Value], *, params: Sequence[Value] = ()) -> Compile
         >>> x, y = Value(0.5), Value(-1.0); z = (x * y + y.exp()).tanh(); z.backward()
         >>> (value, dx, dy) == (z.data, x.grad, y.grad)
         True
+        >>> def loss_and_square(x):
+        ...     square = x * x
+        ...     return square * 3.0, [square]
+        >>> g = compile(loss_and_square, has_aux=True)
+        >>> g(2.0), g.aux
+        ((12.0, [12.0]), [4.0])
     """
-    return Compiled(f, params)
+    return Compiled(f, params, has_aux)

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .compile import Compiled
+from .compile import compile as compile_
 from .data import batches
 from .engine import Value
 from .losses import accuracy
@@ -92,6 +94,52 @@ def _rows(X: Sequence[Sequence[float]], y: Sequence[Any], name: str) -> list[lis
             )
         rows.append(row)
     return rows
+
+
+class _CompiledSteps:
+    """``fit(compile=True)``: one compiled step per distinct batch (size and targets)."""
+
+    LIMIT = 32  # traces kept; more distinct batches than this means compile is not paying off
+
+    def __init__(self, model: Model, loss: Loss) -> None:
+        parameters = getattr(model, "parameters", None)
+        if not callable(parameters):
+            raise TypeError("fit(compile=True) needs a model with parameters() (an nn.Module)")
+        self.model, self.loss, self.params = model, loss, list(parameters())
+        self.steps: dict[tuple[int, str], Compiled] = {}
+        self.warned = False
+
+    def __call__(self, xb: list[list[float]], yb: list[Any]) -> tuple[float, list[Any]]:
+        """The batch's loss (its gradients added into the parameters) and the model's outputs."""
+        key = (len(xb), repr(yb))
+        step = self.steps.get(key)
+        if step is None:
+            if len(self.steps) >= self.LIMIT:
+                self._warn_once()
+                self.steps.clear()
+            step = self.steps[key] = compile_(
+                self._traced(len(xb[0]), yb), params=self.params, has_aux=True
+            )
+        value, _ = step(*(v for x in xb for v in x))
+        return value, [Value(o) if isinstance(o, float) else list(map(Value, o)) for o in step.aux]
+
+    def _traced(self, width: int, yb: list[Any]) -> Callable[..., tuple[Value, list[Any]]]:
+        def batch_loss(*flat: Value) -> tuple[Value, list[Any]]:
+            rows = [list(flat[i : i + width]) for i in range(0, len(flat), width)]
+            out = [self.model(row) for row in rows]
+            return self.loss(out, yb), out
+
+        return batch_loss
+
+    def _warn_once(self) -> None:
+        if not self.warned:
+            self.warned = True
+            warnings.warn(
+                f"fit(compile=True) has traced more than {self.LIMIT} different batches; each "
+                "new batch is traced again, which is slower than eager training. Use "
+                "batch_size=None or shuffle=False with compile=True, or compile=False.",
+                stacklevel=3,
+            )
 
 
 def predict(model: Model, X: Sequence[Sequence[float]]) -> list[Any]:
@@ -182,6 +230,7 @@ def fit(
     metric: Metric | None = accuracy,
     shuffle: bool = True,
     seed: int | None = 0,
+    compile: bool = False,
 ) -> History:
     """Train ``model`` on ``(X, y)``: per batch ``zero_grad``, forward, ``loss``, backward, step.
 
@@ -197,6 +246,12 @@ def fit(
         callbacks: ``callable(epoch, history)`` run after each epoch; True stops training.
         metric: ``metric(outputs, targets)`` reported as accuracy (None to skip).
         shuffle, seed: batch order is shuffled with ``random.Random(seed)``, so runs repeat.
+        compile: trace each step once with `autograd_lite.compile` and replay it on floats
+            (several times faster; same numbers as eager training). A step is traced per
+            distinct batch (its size and targets), so it pays off for full-batch training (the
+            default ``batch_size=None``, whose one batch is then not reshuffled: the order of
+            a batch does not change its mean loss) or ``shuffle=False``. The model must have
+            ``parameters()`` and must not branch on data (`TracingError`).
 
     Returns:
         The `History`. Ctrl-C ends training early and returns the epochs completed.
@@ -222,6 +277,9 @@ def fit(
     rows, targets = _rows(X, y, "X"), list(y)
     val_rows = None if val is None else (_rows(val[0], val[1], "val X"), list(val[1]))
     rng = random.Random(seed)
+    if compile:
+        shuffle = shuffle and batch_size is not None
+        step = _CompiledSteps(model, loss)
     callbacks = tuple(callbacks)
     history = History()
     bar = _progress_bar(progress and sys.stderr.isatty(), epochs)
@@ -231,17 +289,22 @@ def fit(
             total, outputs, seen = 0.0, [], []
             for xb, yb in batches(rows, targets, batch_size, shuffle=shuffle, rng=rng):
                 optimizer.zero_grad()
-                out = [model([Value(v) for v in x]) for x in xb]
-                value = loss(out, yb)
-                if not math.isfinite(value.data):
+                if compile:
+                    value, out = step(xb, yb)  # the gradients are already in .grad
+                else:
+                    out = [model([Value(v) for v in x]) for x in xb]
+                    graph = loss(out, yb)
+                    value = graph.data
+                if not math.isfinite(value):
                     raise FloatingPointError(
-                        f"fit(): the loss became {value.data} in epoch {epoch}; lower the "
+                        f"fit(): the loss became {value} in epoch {epoch}; lower the "
                         "learning rate, or check the inputs for huge values"
                     )
                 lr = getattr(optimizer, "current_lr", math.nan)
-                value.backward()
+                if not compile:
+                    graph.backward()
                 optimizer.step()
-                total += value.data * len(xb)
+                total += value * len(xb)
                 outputs += out
                 seen += yb
             acc = metric(outputs, seen) if metric else math.nan

@@ -219,3 +219,25 @@ def test_dot_lifts_plain_numbers_and_keeps_values() -> None:
     assert [p.data for p in out._prev[2:]] == [3.0, 4.0, 0.5]
     with pytest.raises(TypeError, match="real number"):
         dot(w, ["a", 1.0])
+
+
+def test_aux_values_come_back_in_their_shape_after_every_call() -> None:
+    def f(x: Value, y: Value) -> tuple[Value, list[object]]:
+        s, p = x + y, x * y
+        return s * p, [s, [p, x]]
+
+    step = compile(f, has_aux=True)
+    for xs in ([1.0, 2.0], [-3.0, 0.5]):
+        value, grads = step(*xs)
+        assert (value, grads) == eager(lambda x, y: f(x, y)[0], xs)
+        x, y = xs
+        assert step.aux == [x + y, [x * y, x]]
+    assert step._interpret(step._leaves([2.0, 5.0]))[0] == 70.0
+    assert step.aux == [7.0, [10.0, 2.0]]
+
+
+def test_aux_must_be_a_list_of_values_the_loss_depends_on() -> None:
+    with pytest.raises(TypeError, match=r"must return \(loss, \[aux values\]\)"):
+        compile(lambda x: x * 2, has_aux=True)(1.0)
+    with pytest.raises(TracingError, match="does not depend on"):
+        compile(lambda x: (x * 2, [x * 3]), has_aux=True)(1.0)

@@ -178,3 +178,84 @@ def test_ragged_rows_are_rejected() -> None:
     with pytest.raises(ValueError, match=r"X\[1\] has 3 features, X\[0\] has 2"):
         fit(model, [[0.0, 1.0], [1.0, 2.0, 3.0]], [1, 0], loss=hinge,
             optimizer=SGD(model.parameters(), lr=0.1), progress=False)  # fmt: skip
+
+
+# -- fit(compile=True): the same training, replayed on floats ---------------------------------
+
+
+def _train(compile: bool, **options: Any) -> tuple[MLP, History]:
+    X, y = make_moons(40, noise=0.1, random_state=1)
+    model = MLP(2, [6, 6, 1], seed=2)
+    settings: dict[str, Any] = {
+        "loss": lambda o, t: hinge(o, t) + l2(model.parameters()),
+        "optimizer": Adam(model.parameters(), lr=0.05),
+        "epochs": 6,
+        "progress": False,
+        "shuffle": False,
+    }
+    settings.update(options)
+    return model, fit(model, X, y, compile=compile, **settings)
+
+
+@pytest.mark.parametrize("batch_size", [None, 16])
+def test_compiled_training_gives_exactly_the_eager_numbers(batch_size: int | None) -> None:
+    eager_model, eager = _train(False, batch_size=batch_size)
+    compiled_model, compiled = _train(True, batch_size=batch_size)
+    assert compiled.loss == eager.loss
+    assert compiled.accuracy == eager.accuracy
+    assert [p.data for p in compiled_model.parameters()] == [
+        p.data for p in eager_model.parameters()
+    ]
+
+
+def test_compiled_full_batch_training_learns_moons() -> None:
+    X, y = make_moons(100, noise=0.1, random_state=0)
+    model = MLP(2, [16, 16, 1], seed=0)
+    opt = SGD(model.parameters(), lr=linear_decay(1.0, 0.1, 60))
+    history = fit(
+        model,
+        X,
+        y,
+        loss=lambda o, t: hinge(o, t) + l2(model.parameters()),
+        optimizer=opt,
+        epochs=60,
+        progress=False,
+        compile=True,
+    )
+    assert history.final("accuracy") >= 0.95
+
+
+def test_compiled_training_with_class_index_targets_and_several_outputs() -> None:
+    from autograd_lite.losses import softmax_cross_entropy
+
+    X = [[0.0, 1.0], [1.0, 0.0], [-1.0, 0.0], [0.5, 0.5]]
+    y = [0, 1, 2, 1]
+    histories = []
+    for compile in (False, True):
+        model = MLP(2, [5, 3], seed=4)
+        opt = SGD(model.parameters(), lr=0.1)
+        histories.append(
+            fit(model, X, y, loss=softmax_cross_entropy, optimizer=opt, epochs=4,
+                progress=False, shuffle=False, compile=compile)
+        )  # fmt: skip
+    assert histories[0].loss == histories[1].loss
+    assert histories[0].accuracy == histories[1].accuracy
+
+
+def test_compiled_training_needs_a_model_with_parameters() -> None:
+    w = Value(0.5)
+
+    def model(x: list[Value]) -> Value:
+        return x[0] * w
+
+    opt = SGD([w], lr=0.1)
+    with pytest.raises(TypeError, match=r"compile=True\) needs a model with parameters"):
+        fit(model, *SQUARE, loss=hinge, optimizer=opt, progress=False, compile=True)
+
+
+def test_compiled_training_warns_when_batches_never_repeat(monkeypatch: pytest.MonkeyPatch) -> None:
+    from autograd_lite import train
+
+    monkeypatch.setattr(train._CompiledSteps, "LIMIT", 2)
+    with pytest.warns(UserWarning, match="traced more than 2 different batches"):
+        _train(True, batch_size=4, shuffle=True, epochs=2)
