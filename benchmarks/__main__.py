@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     when = f"{report['date']}, Python {report['python']}, {report['machine']}"
     print(f"autograd_lite benchmarks, {when}")
-    if not w1(3 if args.quick else 9, report):
+    if not w1(3 if args.quick else 15, report):
         print("the systems disagree on the first step: no timings")
         return 1
     # Freeze what the harness holds (imported peers, tables, the W1 models): CPython's full

@@ -241,3 +241,15 @@ def test_aux_must_be_a_list_of_values_the_loss_depends_on() -> None:
         compile(lambda x: x * 2, has_aux=True)(1.0)
     with pytest.raises(TracingError, match="does not depend on"):
         compile(lambda x: (x * 2, [x * 3]), has_aux=True)(1.0)
+
+
+def test_ops_with_an_inline_form_are_pasted_in_and_the_others_called() -> None:
+    def calls(f: object) -> list[str]:
+        return [n for n in f._run.__code__.co_names if n.startswith("op")]  # type: ignore[attr-defined]
+
+    pasted = compile(lambda x, y: vsum([(x * y + x).relu(), dot([x], [y], 1.0)]))
+    pasted(1.0, 2.0)
+    assert calls(pasted) == []
+    called = compile(lambda x: x**2.5)  # x ** k has no inline form
+    called(2.0)
+    assert calls(called) != []
