@@ -31,6 +31,15 @@ def _make_rng(seed: int | None, rng: random.Random | None) -> Any:
     return random.Random(seed) if seed is not None else random
 
 
+_get_scope, _set_scope, _reset_scope = SCOPE.get, SCOPE.set, SCOPE.reset
+
+
+class _Values(list[Value]):
+    """A list of Values only: `Layer` lifts its inputs once, so its neurons need not check."""
+
+    __slots__ = ()
+
+
 class Module:
     """Base class: parameters(), zero_grad(), and a call that records its scope for drawings.
 
@@ -81,11 +90,11 @@ class Module:
     def __call__(self, x: Any) -> Any:
         kind = type(self).__name__
         # What modes.enter_scope does, inlined: this runs once per neuron per example.
-        token = SCOPE.set(Scope(self._name or kind, kind, SCOPE.get()))
+        token = _set_scope(Scope(self._name or kind, kind, _get_scope()))
         try:
             return self.forward(x)
         finally:
-            SCOPE.reset(token)
+            _reset_scope(token)
 
 
 class Neuron(Module):
@@ -128,7 +137,7 @@ class Neuron(Module):
         if len(x) != len(self.w):
             raise ValueError(f"{self!r} expects {len(self.w)} inputs, got {len(x)}")
         inputs = cast(Sequence[Value], x)
-        if not all(map(isinstance, x, repeat(Value))):
+        if type(x) is not _Values and not all(map(isinstance, x, repeat(Value))):
             inputs = [v if isinstance(v, Value) else Value(v) for v in x]
         # What dot(self.w, x, self.b) makes, minus its checks: w and b are Values by construction.
         act = _apply(ops.AFFINE, (*self.w, *inputs, self.b))
@@ -173,8 +182,8 @@ class Layer(Module):
 
     def forward(self, x: Sequence[Input]) -> Output:
         # Numbers become leaves once here, not once per neuron: one input node feeds them all.
-        x = [v if isinstance(v, Value) else Value(v) for v in x]
-        out = [n(x) for n in self.neurons]
+        values = _Values(v if isinstance(v, Value) else Value(v) for v in x)
+        out = [n(values) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list[Value]:
