@@ -6,6 +6,7 @@ training (see `early_stopping`). Ctrl-C also stops cleanly: `fit` returns what i
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import sys
@@ -94,6 +95,17 @@ def _rows(X: Sequence[Sequence[float]], y: Sequence[Any], name: str) -> list[lis
             )
         rows.append(row)
     return rows
+
+
+def _eager_step(
+    model: Model, loss: Loss, xb: list[list[float]], yb: list[Any]
+) -> tuple[float, list[Any]]:
+    """The batch's loss (its gradients added into the parameters) and the model's outputs."""
+    out = [model([Value(v) for v in x]) for x in xb]
+    graph = loss(out, yb)
+    if math.isfinite(graph.data):  # fit() raises on a non-finite loss: no gradient for it
+        graph.backward()
+    return graph.data, out
 
 
 class _CompiledSteps:
@@ -277,9 +289,12 @@ def fit(
     rows, targets = _rows(X, y, "X"), list(y)
     val_rows = None if val is None else (_rows(val[0], val[1], "val X"), list(val[1]))
     rng = random.Random(seed)
+    step: Callable[[list[list[float]], list[Any]], tuple[float, list[Any]]]
     if compile:
         shuffle = shuffle and batch_size is not None
         step = _CompiledSteps(model, loss)
+    else:
+        step = functools.partial(_eager_step, model, loss)
     callbacks = tuple(callbacks)
     history = History()
     bar = _progress_bar(progress and sys.stderr.isatty(), epochs)
@@ -289,20 +304,13 @@ def fit(
             total, outputs, seen = 0.0, [], []
             for xb, yb in batches(rows, targets, batch_size, shuffle=shuffle, rng=rng):
                 optimizer.zero_grad()
-                if compile:
-                    value, out = step(xb, yb)  # the gradients are already in .grad
-                else:
-                    out = [model([Value(v) for v in x]) for x in xb]
-                    graph = loss(out, yb)
-                    value = graph.data
+                value, out = step(xb, yb)  # forward and backward: the gradients are in .grad
                 if not math.isfinite(value):
                     raise FloatingPointError(
                         f"fit(): the loss became {value} in epoch {epoch}; lower the "
                         "learning rate, or check the inputs for huge values"
                     )
                 lr = getattr(optimizer, "current_lr", math.nan)
-                if not compile:
-                    graph.backward()
                 optimizer.step()
                 total += value * len(xb)
                 outputs += out
