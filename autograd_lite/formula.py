@@ -41,7 +41,7 @@ def make_formula(
     params = ", ".join(args)
     # The sources are the op table's own constants, never user input.
     op_forward = eval(f"lambda {params}: {forward}", namespace)
-    op_local = eval(f"lambda {params}, out: ({', '.join(local)},)", namespace)
+    op_local = eval(f"lambda {params}, out: {_tuple_source(local)}", namespace)
     names = [*args, "out"]
     templates = [_template(source, names) for source in (forward, *local)]
 
@@ -50,6 +50,32 @@ def make_formula(
         return value, tuple(derivatives)
 
     return Op(name, op_forward, op_local, kink, inline)
+
+
+def _tuple_source(local: Sequence[str]) -> str:
+    """The local derivatives as one tuple expression.
+
+    A single derivative that only chooses between constants (relu's ``1.0 if x > 0 else 0.0``)
+    chooses between constant tuples instead, which Python builds once: no tuple per node.
+    """
+    tree = ast.parse(local[0], mode="eval").body if len(local) == 1 else None
+    if tree is not None and _constant_choice(tree):
+        return ast.unparse(_wrap_leaves(tree))
+    return f"({', '.join(local)},)"
+
+
+def _constant_choice(node: ast.expr) -> bool:
+    if isinstance(node, ast.IfExp):
+        return _constant_choice(node.body) and _constant_choice(node.orelse)
+    return isinstance(node, ast.Constant) or (
+        isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant)
+    )
+
+
+def _wrap_leaves(node: ast.expr) -> ast.expr:
+    if isinstance(node, ast.IfExp):
+        return ast.IfExp(node.test, _wrap_leaves(node.body), _wrap_leaves(node.orelse))
+    return ast.Tuple([node], ast.Load())
 
 
 def _template(source: str, names: Sequence[str]) -> str:

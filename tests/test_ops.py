@@ -226,3 +226,11 @@ def test_inline_source_gives_the_functions_floats_exactly(op: Any, data: st.Data
     assert len(got_locals) == len(expected_locals) == len(xs)
     for g, e in zip(got_locals, expected_locals):
         assert _same_float(g, float(e))
+
+
+def test_a_derivative_that_only_chooses_constants_builds_no_tuple_per_node() -> None:
+    relu, abs_ = op_table.RELU.local, op_table.ABS.local
+    assert relu(2.0, 2.0) == (1.0,) and relu(-2.0, 0.0) == (0.0,)
+    assert relu(2.0, 2.0) is relu(3.0, 3.0)  # one constant tuple, shared
+    assert (abs_(-2.0, 2.0), abs_(0.0, 0.0), abs_(5.0, 5.0)) == ((-1.0,), (0.0,), (1.0,))
+    assert op_table.TANH.local(0.5, 0.25) == (1 - 0.25 * 0.25,)  # computed ones still are
