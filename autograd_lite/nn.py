@@ -6,7 +6,7 @@ import os
 import random
 from collections.abc import Sequence
 from itertools import repeat
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from . import ops
 from .engine import Value, _apply
@@ -136,7 +136,7 @@ class Neuron(Module):
     def forward(self, x: Sequence[Input]) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"{self!r} expects {len(self.w)} inputs, got {len(x)}")
-        inputs = cast(Sequence[Value], x)
+        inputs: Sequence[Value] = x  # type: ignore[assignment]  (checked just below)
         if type(x) is not _Values and not all(map(isinstance, x, repeat(Value))):
             inputs = [v if isinstance(v, Value) else Value(v) for v in x]
         # What dot(self.w, x, self.b) makes, minus its checks: w and b are Values by construction.
