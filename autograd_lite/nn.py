@@ -136,7 +136,7 @@ class Neuron(Module):
     def forward(self, x: Sequence[Input]) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"{self!r} expects {len(self.w)} inputs, got {len(x)}")
-        inputs: Sequence[Value] = x  # type: ignore[assignment]  (checked just below)
+        inputs: Sequence[Value] = x  # type: ignore[assignment]  # checked just below
         if type(x) is not _Values and not all(map(isinstance, x, repeat(Value))):
             inputs = [v if isinstance(v, Value) else Value(v) for v in x]
         # What dot(self.w, x, self.b) makes, minus its checks: w and b are Values by construction.
