@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .compile import Compiled
+from .compile import Compiled, TracingError
 from .compile import compile as compile_
 from .data import batches
 from .engine import Value
@@ -132,7 +132,11 @@ class _CompiledSteps:
             step = self.steps[key] = compile_(
                 self._traced(len(xb[0]), yb), params=self.params, has_aux=True
             )
-        value, _ = step(*(v for x in xb for v in x))
+        try:
+            value, _ = step(*(v for x in xb for v in x))
+        except TracingError as exc:
+            self.steps.pop(key)
+            raise TracingError(f"fit(compile=True): {exc} Or train with compile=False.") from None
         return value, [Value(o) if isinstance(o, float) else list(map(Value, o)) for o in step.aux]
 
     def _traced(self, width: int, yb: list[Any]) -> Callable[..., tuple[Value, list[Any]]]:
@@ -141,6 +145,7 @@ class _CompiledSteps:
             out = [self.model(row) for row in rows]
             return self.loss(out, yb), out
 
+        batch_loss.__name__ = "the model or the loss"  # how compile's errors will name it
         return batch_loss
 
     def _warn_once(self) -> None:

@@ -259,3 +259,17 @@ def test_compiled_training_warns_when_batches_never_repeat(monkeypatch: pytest.M
     monkeypatch.setattr(train._CompiledSteps, "LIMIT", 2)
     with pytest.warns(UserWarning, match="traced more than 2 different batches"):
         _train(True, batch_size=4, shuffle=True, epochs=2)
+
+
+def test_compiled_training_of_a_model_that_branches_on_data_says_what_to_do() -> None:
+    from autograd_lite.compile import TracingError
+
+    class Branching(MLP):
+        def forward(self, x: Any) -> Any:
+            out = super().forward(x)
+            return out if out > 0 else out * 2  # a choice made on data: not traceable
+
+    model = Branching(2, [3, 1], seed=0)
+    with pytest.raises(TracingError, match=r"^fit\(compile=True\).*used > on Value.*compile=False"):
+        fit(model, *SQUARE, loss=hinge, optimizer=SGD(model.parameters(), lr=0.1),
+            epochs=2, progress=False, compile=True)  # fmt: skip
