@@ -276,7 +276,7 @@ def _flatten_aux(
     slots: list[int] = []
     for item in aux:
         group = item if isinstance(item, (list, tuple)) else [item]
-        shape.append(len(group) if isinstance(item, (list, tuple)) else None)
+        shape.append(None if group is not item else len(group))
         for v in group:
             if not isinstance(v, Value) or v not in slot:
                 raise TracingError(
