@@ -528,16 +528,21 @@ def topological_order(root: Value) -> list[Value]:
     """
     order: list[Value] = []
     seen = {root}
+    # A parent already seen is already placed: were it still on the stack, the graph would
+    # have a cycle. So a node whose parents are all seen (a leaf, or a neuron whose weights and
+    # inputs were reached before) is placed at once, its parents checked in one C-level pass.
+    placed = seen.issuperset
     stack = [(root, iter(root._prev))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:
             if parent not in seen:
                 seen.add(parent)
-                if parent._prev:
+                if placed(parent._prev):
+                    order.append(parent)
+                else:
                     stack.append((parent, iter(parent._prev)))
                     break
-                order.append(parent)  # a leaf has nothing to visit first
         else:
             stack.pop()
             order.append(node)

@@ -8,6 +8,8 @@ import math
 import threading
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from autograd_lite import (
     Op,
@@ -186,6 +188,30 @@ def test_topological_order_puts_parents_first_and_root_last() -> None:
         for parent in node._prev:
             assert position[id(parent)] < position[id(node)]
     assert len(order) == 4
+
+
+@given(data=st.data())
+def test_topological_order_lists_every_reachable_node_once_parents_first(
+    data: st.DataObject,
+) -> None:
+    # Any DAG shape: micrograd's constructor takes arbitrary children, repeats and sharing
+    # included, so the order is tested apart from what the ops happen to build.
+    nodes = [Value(0.0) for _ in range(data.draw(st.integers(1, 4), label="leaves"))]
+    for _ in range(data.draw(st.integers(1, 40), label="nodes")):
+        picks = data.draw(st.lists(st.integers(0, len(nodes) - 1), min_size=1, max_size=6))
+        nodes.append(Value(0.0, [nodes[i] for i in picks], "f"))
+    root = nodes[data.draw(st.integers(0, len(nodes) - 1), label="root")]
+    reachable, todo = {id(root)}, [root]
+    while todo:
+        for parent in todo.pop()._prev:
+            if id(parent) not in reachable:
+                reachable.add(id(parent))
+                todo.append(parent)
+    order = topological_order(root)
+    assert len(order) == len(reachable) and {id(n) for n in order} == reachable
+    position = {id(n): i for i, n in enumerate(order)}
+    assert all(position[id(p)] < position[id(n)] for n in order for p in n._prev)
+    assert order[-1] is root
 
 
 # -- modes ----------------------------------------------------------------------------------
