@@ -99,13 +99,16 @@ def _record(fn: Callable[[int], float], n: int, out: list[float]) -> None:
 
 
 def _print_rows(table: dict[str, dict[int, float | str]], sizes: list[int], head: str) -> None:
-    print(f"  {'system':26s}" + "".join(f"{head + f' {n:.0e}':>22s}" for n in sizes))
+    # Wide enough for the longest note ("fails (RecursionError)"), with a gap before it.
+    notes = [len(c) for row in table.values() for c in row.values() if isinstance(c, str)]
+    w = max([13, *notes]) + 2
+    print(f"  {'system':26s}" + "".join(f"{head + f' {n:.0e}':>{w}s}" for n in sizes))
     for name, row in table.items():
         if row:
             cells = (row.get(n, "-") for n in sizes)
             print(
                 f"  {name:26s}"
-                + "".join(f"{c:22.3f}" if isinstance(c, float) else f"{c:>22s}" for c in cells)
+                + "".join(f"{c:{w}.3f}" if isinstance(c, float) else f"{c:>{w}s}" for c in cells)
             )
 
 

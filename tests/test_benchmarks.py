@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from benchmarks import w1_systems, workloads
+from benchmarks.__main__ import _print_rows
 from benchmarks.common import make_problem, max_rel_diff
 
 
@@ -67,3 +70,20 @@ def test_micrograd_fails_on_a_deep_chain_and_we_do_not() -> None:
 def test_bytes_per_node_is_measured() -> None:
     ours = workloads.bytes_per_node(workloads.build_ours, 2_000)
     assert 50 < ours < 1_000
+
+
+def test_table_columns_stay_apart_when_a_cell_is_a_failure_note(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    note = "fails (RecursionError)"
+    table: dict[str, dict[int, float | str]] = {
+        "ours": {1000: 1.25, 10000: 2.5},
+        "peer": {1000: note, 10000: note},
+    }
+    _print_rows(table, [1000, 10000], "n =")
+    rows = capsys.readouterr().out.splitlines()
+    # Two or more spaces separate cells, so each row splits into its name and one cell per size.
+    assert [re.split(r"\s{2,}", row.strip()) for row in rows[1:]] == [
+        ["ours", "1.250", "2.500"],
+        ["peer", note, note],
+    ]
