@@ -236,8 +236,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if history.stopped == "interrupted":
         print(f"Stopped by Ctrl-C after {len(history)} epochs; saving what was learned.")
     say(
-        f"Done in {seconds:.1f} s ({len(history)} epochs): loss {final_loss:.4f}, training "
-        f"accuracy {final_acc:.1%} ({round(final_acc * len(X))}/{len(X)})"
+        # The plot's last point is the loss during the last epoch, before its update; this is
+        # the trained model's, so the two may differ in the last digits.
+        f"Done in {seconds:.1f} s ({len(history)} epochs): the trained model's loss "
+        f"{final_loss:.4f}, training accuracy {final_acc:.1%} "
+        f"({round(final_acc * len(X))}/{len(X)})"
     )
 
     out.mkdir(parents=True, exist_ok=True)
