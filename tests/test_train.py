@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import math
 import sys
@@ -144,6 +145,55 @@ def test_ctrl_c_inside_an_epoch_drops_that_epoch_only() -> None:
     assert h.epoch == [1] and h.stopped == "interrupted"
     for series in (h.loss, h.accuracy, h.val_loss, h.val_accuracy, h.lr, h.time):
         assert len(series) == 1
+
+
+def test_the_metric_gets_detached_outputs_with_the_models_numbers() -> None:
+    model = MLP(2, [3, 2], seed=2)  # two outputs per sample: lists of Values
+    X = SQUARE[0]
+    before = [[o.data for o in model(x)] for x in X]  # one full batch: outputs before the step
+    seen: list[Any] = []
+
+    def metric(outputs: list[Any], targets: list[Any]) -> float:
+        seen.extend(outputs)
+        return 0.0
+
+    opt = SGD(model.parameters(), lr=0.1)
+    fit(model, X, [0, 1, 0, 1], loss=lambda o, t: o[0][0] * 1.0, optimizer=opt, epochs=1,
+        metric=metric, shuffle=False, progress=False)  # fmt: skip
+    assert [[o.data for o in out] for out in seen] == before
+    assert all(o._prev == () for out in seen for o in out)
+
+
+def test_an_epoch_keeps_no_graph_alive() -> None:
+    model = MLP(2, [4, 1], seed=1)
+    X, y = make_moons(20, noise=0.1, random_state=0)
+    alive: list[int] = []
+
+    def count(epoch: int, history: History) -> None:
+        alive.append(sum(type(o) is Value for o in gc.get_objects()))
+
+    before = sum(type(o) is Value for o in gc.get_objects())
+    opt = SGD(model.parameters(), lr=0.1)
+    fit(model, X, y, loss=hinge, optimizer=opt, epochs=2, batch_size=5, callbacks=[count],
+        progress=False)  # fmt: skip
+    # After an epoch only its detached outputs remain: one Value per sample, no graph.
+    assert alive == [before + len(X)] * 2
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_fit_leaves_the_garbage_collector_as_it_found_it(enabled: bool) -> None:
+    def failing(outputs: list[Any], targets: list[Any]) -> Value:
+        raise RuntimeError("a loss that fails")
+
+    (gc.enable if enabled else gc.disable)()
+    try:
+        small_fit(epochs=2)
+        assert gc.isenabled() is enabled
+        with pytest.raises(RuntimeError, match="a loss that fails"):
+            small_fit(loss=failing)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
 
 
 def test_a_callback_returning_true_stops_training() -> None:
