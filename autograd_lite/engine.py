@@ -538,10 +538,11 @@ def topological_order(root: Value) -> list[Value]:
         for parent in parents:
             if parent not in seen:
                 seen.add(parent)
-                if placed(parent._prev):
+                prev = parent._prev
+                if not prev or placed(prev):
                     order.append(parent)
                 else:
-                    stack.append((parent, iter(parent._prev)))
+                    stack.append((parent, iter(prev)))
                     break
         else:
             stack.pop()
