@@ -89,15 +89,19 @@ def torch() -> Any:
     return _torch
 
 
+WARM_UP = 0.02  # seconds of untimed calls before each timed sample
+
+
 def interleaved_medians(
     runs: Mapping[str, Callable[[], object]], repeats: int, inner: int = 1
 ) -> dict[str, float]:
     """Median seconds per call of each runner, systems interleaved, ``gc.collect()`` between.
 
-    Each timed sample follows one untimed call of the same runner: whatever the system before
-    left behind is paid there, not charged to this one. (Measured: right after a PyTorch run
-    the hand-written W4 loop took 10x its time for two or three calls, and a W1 step of ours
-    3-5% more.)
+    Each timed sample follows untimed calls of the same runner (at least one, for at least
+    `WARM_UP` seconds): whatever the system before left behind is paid there, not charged to
+    this one. Measured: right after a PyTorch run, the hand-written W4 loop at n = 1e4 took
+    about 10x its time for its next five or so calls (0.2 ms each), and a W1 step of ours 3-5%
+    more.
     """
     samples: dict[str, list[float]] = {name: [] for name in runs}
     for r in range(repeats):
@@ -105,7 +109,10 @@ def interleaved_medians(
         names = list(runs)
         names = names[r % len(names) :] + names[: r % len(names)]
         for name in names:
+            warm_until = time.perf_counter() + WARM_UP
             runs[name]()
+            while time.perf_counter() < warm_until:
+                runs[name]()
             gc.collect()
             start = time.perf_counter()
             for _ in range(inner):
