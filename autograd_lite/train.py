@@ -290,8 +290,10 @@ def fit(
             (several times faster; same numbers as eager training). A step is traced per
             distinct batch (its size and targets), so it pays off for full-batch training (the
             default ``batch_size=None``, whose one batch is then not reshuffled: the order of
-            a batch does not change its mean loss) or ``shuffle=False``. The model must have
-            ``parameters()`` and must not branch on data (`TracingError`).
+            a batch does not change its mean loss) or ``shuffle=False``. Batches whose graphs
+            have one shape share the generated code, so only the first pays for Python's
+            compiler (most of a trace's cost). The model must have ``parameters()`` and must
+            not branch on data (`TracingError`).
 
     Returns:
         The `History`. Ctrl-C ends training early and returns the epochs completed.

@@ -253,3 +253,21 @@ def test_ops_with_an_inline_form_are_pasted_in_and_the_others_called() -> None:
     called = compile(lambda x: x**2.5)  # x ** k has no inline form
     called(2.0)
     assert calls(called) != []
+
+
+def test_graphs_of_one_shape_share_their_code_and_keep_their_own_numbers_and_ops() -> None:
+    from autograd_lite.compile import _code
+
+    def cube(x: Value) -> Value:
+        return x**3 * 2.0 + 1.0
+
+    def fourth(x: Value) -> Value:  # the same source: x ** k is called, the numbers are leaves
+        return x**4 * 3.0 + 5.0
+
+    cube.__name__ = fourth.__name__ = "one_shape_two_functions"
+    hits = _code.cache_info().hits
+    first, second = compile(cube), compile(fourth)
+    assert first(2.0) == (17.0, [24.0])
+    assert second(2.0) == (53.0, [96.0])
+    assert _code.cache_info().hits == hits + 1
+    assert first._run.__code__ is second._run.__code__
