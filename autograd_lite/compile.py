@@ -28,9 +28,10 @@ Reading ``x.data`` directly cannot be detected: don't, inside a compiled functio
 from __future__ import annotations
 
 import builtins
-import functools
+import hashlib
 import math
 import types
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -211,8 +212,8 @@ class Compiled:
         wanted = ", ".join(grads[: (self.n_args or 0) + len(self.params)])
         aux = ", ".join(f"v{i}" for i in self._aux_slots)
         lines.append(f"    return v{self._root}, [{wanted}], [{aux}]")
-        exec(_code("\n".join(lines), f"<compiled {self._name()}>"), namespace)
-        return namespace["replay"]  # type: ignore[no-any-return]
+        code = _replay_code("\n".join(lines), f"<compiled {self._name()}>")
+        return types.FunctionType(code, namespace, "replay")
 
     def _replay(self, args: Sequence[float]) -> tuple[float, list[float]]:
         n = len(args)
@@ -270,12 +271,24 @@ class Compiled:
         return f"Compiled({self._name()}, {size})"
 
 
-@functools.lru_cache(maxsize=4)
-def _code(source: str, filename: str) -> types.CodeType:
-    """Python's compiler is most of a trace's cost (0.7 of 0.9 s for W1); the same graph shape
-    gives the same source (numbers live in the leaves, not in it), so `fit`'s equal-sized
-    batches, or a cell run again, reuse the code. Keyed by the source itself: no false hit."""
-    return builtins.compile(source, filename, "exec")
+_REPLAY_CODE: weakref.WeakValueDictionary[bytes, types.CodeType] = weakref.WeakValueDictionary()
+
+
+def _replay_code(source: str, filename: str) -> types.CodeType:
+    """The code of the ``replay`` function defined in ``source``, shared by live replays.
+
+    Python's compiler is most of a trace's cost (0.7 of 0.9 s for W1). The source depends only
+    on the graph's shape (numbers live in the leaves), so replays of one shape, such as
+    `fit`'s equal-sized batches, share one code object. It is held weakly, so it goes with the
+    last replay that uses it; the key is a SHA-256 of the source, so no false hit.
+    """
+    key = hashlib.sha256(f"{filename}\n{source}".encode()).digest()
+    code = _REPLAY_CODE.get(key)
+    if code is None:
+        module = builtins.compile(source, filename, "exec")
+        code = next(c for c in module.co_consts if isinstance(c, types.CodeType))
+        _REPLAY_CODE[key] = code
+    return code
 
 
 def _flatten_aux(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import random
 import re
+import weakref
 
 import pytest
 from hypothesis import assume, given
@@ -256,7 +258,7 @@ def test_ops_with_an_inline_form_are_pasted_in_and_the_others_called() -> None:
 
 
 def test_graphs_of_one_shape_share_their_code_and_keep_their_own_numbers_and_ops() -> None:
-    from autograd_lite.compile import _code
+    from autograd_lite.compile import _REPLAY_CODE
 
     def cube(x: Value) -> Value:
         return x**3 * 2.0 + 1.0
@@ -265,9 +267,14 @@ def test_graphs_of_one_shape_share_their_code_and_keep_their_own_numbers_and_ops
         return x**4 * 3.0 + 5.0
 
     cube.__name__ = fourth.__name__ = "one_shape_two_functions"
-    hits = _code.cache_info().hits
     first, second = compile(cube), compile(fourth)
     assert first(2.0) == (17.0, [24.0])
     assert second(2.0) == (53.0, [96.0])
-    assert _code.cache_info().hits == hits + 1
-    assert first._run.__code__ is second._run.__code__
+    code = first._run.__code__  # type: ignore[attr-defined]
+    assert second._run.__code__ is code  # type: ignore[attr-defined]
+    assert any(c is code for c in _REPLAY_CODE.values())
+    # Held weakly: once no replay uses it, the shared code is freed.
+    freed = weakref.ref(code)
+    del first, second, code
+    gc.collect()
+    assert freed() is None
