@@ -212,8 +212,10 @@ class Compiled:
         wanted = ", ".join(grads[: (self.n_args or 0) + len(self.params)])
         aux = ", ".join(f"v{i}" for i in self._aux_slots)
         lines.append(f"    return v{self._root}, [{wanted}], [{aux}]")
-        code = _replay_code("\n".join(lines), f"<compiled {self._name()}>")
-        return types.FunctionType(code, namespace, "replay")
+        source = "\n".join(lines)
+        return types.FunctionType(
+            _replay_code(source, f"<compiled {self._name()}>"), namespace, "replay"
+        )
 
     def _replay(self, args: Sequence[float]) -> tuple[float, list[float]]:
         n = len(args)
