@@ -145,18 +145,11 @@ def _write_graph(model: MLP, x: Sequence[float], path: Path) -> str:
         from visualize import draw_dot, render
     except ImportError as exc:
         return f"skipped {path.name}: cannot draw graphs ({exc}); pip install 'autograd-lite[viz]'"
-    neuron = model.layers[0].neurons
     root, pick = _neuron_graph(model, x)
-    params = neuron[pick].parameters()
-    for i, p in enumerate(params):
-        p.label = f"w{i + 1}" if i < len(params) - 1 else "b"
     try:
         render(draw_dot(root), path)
     except Exception as exc:  # rendering is optional: report it and keep the other outputs
         return f"skipped {path.name}: {exc}"
-    finally:
-        for p in params:
-            p.label = ""
     where = ", ".join(f"{v:.3g}" for v in x)
     return f"{path}  (layer 1, neuron {pick + 1} at x = ({where}); grads are d score / d value)"
 

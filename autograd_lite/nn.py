@@ -128,8 +128,9 @@ class Neuron(Module):
         if activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {activation!r}; choose one of {ACTIVATIONS}")
         draw = _make_rng(seed, rng)
-        self.w = [Value(draw.uniform(-1, 1)) for _ in range(nin)]
-        self.b = Value(0)
+        # Labelled so that a drawing tells the weights and the bias apart.
+        self.w = [Value(draw.uniform(-1, 1), label=f"w{i}") for i in range(1, nin + 1)]
+        self.b = Value(0, label="b")
         self.activation = activation
         self.nonlin = activation != "linear"
 

@@ -25,6 +25,13 @@ def test_mlp_structure_and_parameter_order_follow_micrograd() -> None:
     assert str(model).startswith("MLP of [Layer of [ReLUNeuron(3), ReLUNeuron(3)")
 
 
+def test_parameters_are_labelled_for_drawings() -> None:
+    layer = MLP(3, [2, 1], seed=0).layers[0]
+    assert [[p.label for p in n.parameters()] for n in layer.neurons] == [
+        ["w1", "w2", "w3", "b"]
+    ] * 2
+
+
 def test_hidden_layers_use_relu_and_the_last_layer_is_linear() -> None:
     model = MLP(2, [3, 1], seed=1)
     out = model([0.5, -1.0])
