@@ -213,9 +213,62 @@ class Value:
         """The op's name as micrograd spells it ('+', '*', 'tanh', ...); '' for a leaf."""
         return self._rule.name if self._rule is not None else ""
 
-    def _describe(self) -> str:
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The nodes this one was computed from, in the op's argument order (``()`` for a leaf).
+
+        Example:
+            >>> a = Value(2.0); (a * a).parents == (a, a)
+            True
+        """
+        return self._prev
+
+    @property
+    def op(self) -> str:
+        """The name of the op that made this node ('+', '*', 'tanh', ...); '' for a leaf.
+
+        Example:
+            >>> Value(1.0).tanh().op
+            'tanh'
+        """
+        return self._rule.name if self._rule is not None else ""
+
+    @property
+    def rule(self) -> Op | None:
+        """The `Op` record that made this node (None for a leaf)."""
+        return self._rule
+
+    @property
+    def local_grads(self) -> tuple[Any, ...]:
+        """d self / d parent for each parent, as numbers, evaluated when the node was made.
+
+        Example:
+            >>> a, b = Value(3.0), Value(4.0); (a * b).local_grads
+            (4.0, 3.0)
+        """
+        return self._local
+
+    @property
+    def scope(self) -> Scope | None:
+        """The `nn.Module` call this node was made in (None outside any module)."""
+        return self._scope
+
+    @property
+    def origin(self) -> str | None:
+        """The source line that made this node, recorded under ``detect_anomaly()`` only."""
+        return self._origin
+
+    def describe(self) -> str:
+        """A short description for error messages: the data and the label, if any.
+
+        Example:
+            >>> Value(2.0, label="x").describe()
+            "Value(data=2.0, label='x')"
+        """
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}{label})"
+
+    _describe = describe
 
     def __repr__(self) -> str:
         op = f", op={self._op!r}" if self._rule is not None else ""
