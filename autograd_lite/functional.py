@@ -120,17 +120,26 @@ def grad(f: Function, argnums: ArgNums = 0) -> Callable[..., Any]:
     return transformed
 
 
-def jvp(f: Function, primals: Sequence[float], tangents: Sequence[float]) -> tuple[float, float]:
+def jvp(
+    f: Function, primals: Sequence[float], tangents: Sequence[float], *, trace: bool = False
+) -> Any:
     """Forward mode: ``(f(*primals), directional derivative of f along tangents)``.
 
     Each new node's tangent is computed as it is created, from its parents' tangents and the
     op table's local derivatives (dual numbers), in the same pass as the value: one pass per
     direction, whatever the number of inputs.
 
+    With ``trace=True`` it returns ``(value, tangent, steps)``, where ``steps`` lists
+    ``(node, tangent)`` for every node ``f`` made, in the order they were made: the per-step
+    tangents of a forward-mode table.
+
     Example:
         >>> f = lambda x, w, b: 1 / ((-(w * x + b)).exp() + 1)
         >>> jvp(f, (1.0, 0.0, 0.0), (0.0, 1.0, 0.0))   # d f / d w
         (0.5, 0.25)
+        >>> _, _, steps = jvp(f, (1.0, 0.0, 0.0), (0.0, 1.0, 0.0), trace=True)
+        >>> [(node.op, node.data, t) for node, t in steps][:2]
+        [('*', 0.0, 1.0), ('+', 0.0, 1.0)]
     """
     if len(primals) != len(tangents):
         raise ValueError(f"jvp(): {len(primals)} primals but {len(tangents)} tangents")
@@ -147,6 +156,9 @@ def jvp(f: Function, primals: Sequence[float], tangents: Sequence[float]) -> tup
 
     with using(grad=True, hooks=(*MODE.get().hooks, push_forward)):
         out = _scalar_output(f, f(*inputs))
+    if trace:
+        steps = [(node, t) for node, t in tangent.items() if node not in inputs]
+        return out.data, tangent.get(out, 0.0), steps
     return out.data, tangent.get(out, 0.0)
 
 
