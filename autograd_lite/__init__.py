@@ -12,13 +12,15 @@ Example:
 from __future__ import annotations
 
 from .compile import compile
-from .engine import Op, Value, dot, topological_order, vsum, zero_grad
-from .functional import grad, gradients, hessian, jvp, value_and_grad
+from .engine import Value, dot, gradients, topological_order, vsum, zero_grad
+from .functional import grad, hessian, jvp, value_and_grad
 from .modes import Scope, enable_grad, is_grad_enabled, no_grad
+from .op import DomainError, Op
 
 __all__ = [
     "Value",
     "Op",
+    "DomainError",
     "Scope",
     "no_grad",
     "enable_grad",

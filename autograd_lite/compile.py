@@ -2,13 +2,14 @@
 
 The tape is the graph ``f`` built, in topological order, with each node reduced to its op-table
 entry, the slots of its inputs and the slot of its output. A replay runs each entry's ``forward``
-and ``local`` (the same `ops` entries the eager engine uses, so results are identical) on a
-list of floats, then the chain rule backwards over the same list: no `Value`, no scope, no sort.
-The tape is turned into straight-line Python once (`Compiled._generate`), with each op's
-formula pasted in from its ``inline`` form (the source its functions were made from), so a
-replay of a training step makes almost no calls. The loop that reads the tape
-(`Compiled._interpret`) stays as the reference and for error messages. Replays run no mode
-hooks: use eager mode under ``detect_anomaly()``.
+and ``local`` (the same `ops` entries the eager engine uses, so results are identical) on
+floats, then the chain rule backwards: no `Value`, no scope, no sort. This is the project's one
+fast path, kept apart from the engine on purpose: the tape is turned into straight-line Python
+once (`Compiled._generate`), with each op's formula pasted in from the op's own source (see
+`inline`) and the chain rule's skip condition from `engine.nothing_to_send`, so a replay of a
+training step makes almost no calls. The reference replay (`Compiled.replay_eagerly`) runs the
+tape through the engine itself; it gives the error messages. Replays run no mode hooks: use
+eager mode under ``detect_anomaly()``.
 
 A training step (what ``fit(..., compile=True)`` does)::
 
@@ -29,15 +30,15 @@ from __future__ import annotations
 
 import builtins
 import hashlib
-import math
 import types
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import ops
-from .engine import Op, Undefined, Value, _is_number, topological_order
+from . import inline, ops
+from .engine import Value, gradients, is_number, make_node, nothing_to_send, topological_order
 from .modes import MODE, using
+from .op import DomainError, Op
 
 __all__ = ["compile", "Compiled", "TracingError"]
 
@@ -91,7 +92,7 @@ class Compiled:
             ((4.0, [12.0]), 4.0)
         """
         for i, a in enumerate(args):
-            if not _is_number(a) or isinstance(a, bool):
+            if not is_number(a) or isinstance(a, bool):
                 raise TypeError(
                     f"compiled {self._name()}: argument {i} must be a number, got {a!r}"
                 )
@@ -112,7 +113,7 @@ class Compiled:
 
         def refuse(node: Value, how: str) -> None:
             raise TracingError(
-                f"compile(): {self._name()} used {how} on {node._describe()} while being traced. "
+                f"compile(): {self._name()} used {how} on {node.describe()} while being traced. "
                 "The tape records one path through the function, so control flow that depends "
                 "on data cannot be compiled. Write the choice as an op (x.relu(), a.max(b), "
                 "abs(x)) or call the function without compile()."
@@ -138,11 +139,11 @@ class Compiled:
             slot[node] = len(slot)
             if node not in made:  # made before the call and not a param: a constant
                 constants.append((slot[node], node.data))
-            elif node._prev and node._rule is not None:
-                tape.append((node._rule, tuple(slot[p] for p in node._prev), slot[node]))
+            elif node.parents and node.rule is not None:
+                tape.append((node.rule, tuple(slot[p] for p in node.parents), slot[node]))
             else:
                 raise TracingError(
-                    f"compile(): {self._name()} made {node._describe()} under no_grad(); its "
+                    f"compile(): {self._name()} made {node.describe()} under no_grad(); its "
                     "inputs are not recorded, so a replay could not recompute it. Compute it "
                     "outside the function and pass it in, or drop the no_grad()."
                 )
@@ -156,12 +157,11 @@ class Compiled:
     def _generate(self) -> Callable[..., tuple[float, list[float], list[float]]]:
         """The tape as straight-line Python: slots become local variables.
 
-        An op with an ``inline`` form (see `formula.make_formula`) is pasted in as its
-        expressions, its local derivatives evaluated in the backward pass only where a gradient
-        flows; any other op is called, as in `_interpret`. Both give the op table's floats
-        exactly.
+        An op whose ``forward`` (or ``local``) is one return expression is pasted in as that
+        expression, its local derivatives evaluated in the backward pass only where a gradient
+        flows; any other op is called. Both give the op table's floats exactly.
         """
-        namespace: dict[str, Any] = {**vars(ops), "isfinite": math.isfinite}
+        namespace: dict[str, Any] = dict(vars(ops))
         names: dict[int, str] = {}
 
         def name(fn: Callable[..., Any]) -> str:
@@ -185,37 +185,51 @@ class Compiled:
         local_sources: dict[int, tuple[str, ...]] = {}
         for op, ins, o in self.tape:
             args = [f"v{i}" for i in ins]
-            if op.inline is not None:
-                value, local_sources[o] = op.inline(*args, f"v{o}")
-                lines.append(f"    v{o} = {value}")
+            value = inline.expression(op.forward, args, namespace)
+            if value is None:
+                value = f"{name(op.forward)}({', '.join(args)})"
+            lines.append(f"    v{o} = {value}")
+            if o not in needs:
                 continue
-            lines.append(f"    v{o} = {name(op.forward)}({', '.join(args)})")
-            if o in needs:
-                lines.append(f"    d{o} = {name(op.local)}({', '.join(args)}, v{o})")
-                local_sources[o] = tuple(f"d{o}[{k}]" for k in range(len(ins)))
+            derivatives = inline.items(op.local, [*args, f"v{o}"], namespace)
+            if derivatives is None:  # called, and unpacked into locals: no indexing later
+                derivatives = tuple(f"d{o}_{k}" for k in range(len(ins)))
+                call = f"{name(op.local)}({', '.join(args)}, v{o})"
+                lines.append(f"    {', '.join(derivatives)}, = {call}")
+            local_sources[o] = derivatives
+        lines += self._backward_lines(needs, local_sources, namespace)
+        source = "\n".join(lines)
+        return types.FunctionType(
+            _replay_code(source, f"<compiled {self._name()}>"), namespace, "replay"
+        )
+
+    def _backward_lines(
+        self, needs: set[int], local_sources: dict[int, tuple[str, ...]], namespace: Any
+    ) -> list[str]:
+        """The chain rule over the tape, backwards, as lines of the replay."""
         grads = [f"g{i}" for i in range(self._slots)]
-        lines += [f"    {' = '.join(grads[k : k + 200])} = 0.0" for k in range(0, len(grads), 200)]
+        lines = [f"    {' = '.join(grads[k : k + 200])} = 0.0" for k in range(0, len(grads), 200)]
         lines.append(f"    g{self._root} = 1.0")
         for _, ins, o in reversed(self.tape):
             if o not in needs:
                 continue
             edges = [(i, d) for i, d in zip(ins, local_sources[o]) if i in needs]
             code = [f"g{i} += g{o}" if d == "1.0" else f"g{i} += g{o} * ({d})" for i, d in edges]
-            if len(code) <= 2:
+            if len(code) <= 2:  # a test would cost more than the zeros it saves
                 lines += [f"    {c}" for c in code]
                 continue
-            # Worth a test: see the note on skipping in `_interpret`. 1.0 is finite.
-            varying = [d for _, d in edges if d != "1.0"]
-            finite = f" or not all(map(isfinite, ({', '.join(varying)},)))" if varying else ""
-            lines.append(f"    if g{o} != 0.0{finite}:")
+            varying = [d for _, d in edges if d != "1.0"]  # 1.0 is finite: no need to test it
+            skip = inline.expression(
+                nothing_to_send,
+                [f"g{o}", f"({', '.join(varying)},)" if varying else "()"],
+                namespace,
+            )
+            lines.append(f"    if not ({skip}):")
             lines += [f"        {c}" for c in code]
         wanted = ", ".join(grads[: (self.n_args or 0) + len(self.params)])
         aux = ", ".join(f"v{i}" for i in self._aux_slots)
         lines.append(f"    return v{self._root}, [{wanted}], [{aux}]")
-        source = "\n".join(lines)
-        return types.FunctionType(
-            _replay_code(source, f"<compiled {self._name()}>"), namespace, "replay"
-        )
+        return lines
 
     def _replay(self, args: Sequence[float]) -> tuple[float, list[float]]:
         n = len(args)
@@ -224,49 +238,39 @@ class Compiled:
         leaves[n : n + len(self.params)] = [p.data for p in self.params]
         try:
             value, grads, aux = self._run(leaves)  # type: ignore[misc]
-        except Undefined:
-            return self._interpret(self._leaves(args))  # it names the op and the value
+        except DomainError:
+            self.replay_eagerly(args)  # it raises the engine's error, naming the op and value
+            raise
         for k, p in enumerate(self.params, start=n):
             p.grad += grads[k]
         self.aux = _unflatten_aux(aux, self._aux_shape)
         return value, grads[:n]
 
-    def _leaves(self, args: Sequence[float]) -> list[float]:
-        vals = [0.0] * self._slots
-        n = len(args)
-        vals[:n] = map(float, args)
-        vals[n : n + len(self.params)] = [p.data for p in self.params]
-        for i, c in self._constants:
-            vals[i] = c
-        return vals
+    def replay_eagerly(self, args: Sequence[float]) -> tuple[float, list[float]]:
+        """The reference replay: the tape run through the engine (nodes, the chain rule).
 
-    def _interpret(self, vals: list[float]) -> tuple[float, list[float]]:
-        n = self.n_args or 0
-        locals_: list[tuple[Any, ...]] = []
-        push = locals_.append
-        for op, ins, o in self.tape:
-            xs = [vals[i] for i in ins]
-            try:
-                out = op.forward(*xs)
-            except Undefined as exc:
-                raise exc.to_error(op.name, [Value(x) for x in xs]) from None
-            vals[o] = out
-            push(op.local(*xs, out))
-        grads = [0.0] * self._slots
-        grads[self._root] = 1.0
-        isfinite = math.isfinite
-        for (_, ins, o), loc in zip(reversed(self.tape), reversed(locals_)):
-            g = grads[o]
-            # Nothing reaches this node (a dead relu, say): skipping it adds exactly the same
-            # zeros, unless a local derivative is inf or nan, where 0 * inf must give nan.
-            if g == 0.0 and all(map(isfinite, loc)):
-                continue
-            for i, d in zip(ins, loc):
-                grads[i] += g * d
-        for k, p in enumerate(self.params, start=n):
-            p.grad += grads[k]
-        self.aux = _unflatten_aux([vals[i] for i in self._aux_slots], self._aux_shape)
-        return vals[self._root], grads[:n]
+        It returns what a call returns (and sets ``aux``), without touching any ``.grad``. The
+        generated code must agree with it to the last bit (a test checks); its errors name the
+        op and the value.
+
+        Example:
+            >>> f = compile(lambda x: x * x + 1.0)
+            >>> f(3.0) == f.replay_eagerly([3.0])
+            True
+        """
+        if self.n_args is None:
+            raise TracingError(f"compiled {self._name()} has not been traced yet; call it once")
+        nodes = [Value(0.0) for _ in range(self._slots)]
+        for i, x in enumerate([*map(float, args), *(p.data for p in self.params)]):
+            nodes[i] = Value(x)
+        for i, c in self._constants:
+            nodes[i] = Value(c)
+        with using(grad=True, hooks=(), on_read=None):
+            for op, ins, o in self.tape:
+                nodes[o] = make_node(op, tuple(nodes[i] for i in ins))
+        grads = gradients(nodes[self._root], nodes[: len(args)])
+        self.aux = _unflatten_aux([nodes[i].data for i in self._aux_slots], self._aux_shape)
+        return nodes[self._root].data, grads
 
     def __repr__(self) -> str:
         size = "not traced yet" if self.n_args is None else f"{len(self.tape)} ops"

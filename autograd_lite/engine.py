@@ -1,7 +1,9 @@
-"""The scalar autograd engine: `Value`, the `Op` mechanism and `backward()`.
+"""The scalar autograd engine: `Value`, applying an op, the topological sort, the chain rule.
 
-The maths of each operation (forward value and local derivatives) lives in `ops.py`; this file
-only knows how to build nodes from an `Op` and how to run the chain rule over a graph.
+Read it top to bottom. A `Value` is a node: its number, its gradient, its parents and the op
+that made it. Each op's maths (forward value, local derivatives) is one entry of `ops`; this
+file applies ops to make nodes, and runs the chain rule over a finished graph -- once, in
+`_propagate`, for every mode.
 """
 
 from __future__ import annotations
@@ -12,139 +14,43 @@ import numbers
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import repeat
-from typing import Any, TypeAlias, TypeGuard, cast
+from typing import Any, TypeAlias
 
-from .modes import MODE, SCOPE, Scope
+from . import ops
+from .modes import MODE, SCOPE, Scope, using
+from .op import DomainError, Op, connect_engine
 
-__all__ = [
-    "Value",
-    "Op",
-    "topological_order",
-    "zero_grad",
-    "vsum",
-    "dot",
-]
+__all__ = ["Value", "apply", "make_node", "topological_order", "nothing_to_send", "gradients"]
+__all__ += ["differentiable_local_grads", "zero_grad", "gc_paused", "vsum", "dot", "is_number"]
 
 Number: TypeAlias = int | float
 Operand: TypeAlias = "Value | int | float"
 
 
-class Undefined(Exception):
-    """Raised by an op's forward function where the op has no real value.
+def _unary(op: Op, doc: str) -> Callable[[Value], Value]:
+    """A method of `Value` applying the one-input ``op``."""
 
-    The engine turns it into a ``ValueError`` (or ``ZeroDivisionError``) whose message names the
-    op and the offending `Value`, label included, and says what to do.
-    """
+    def method(self: Value) -> Value:
+        return make_node(op, (self,))
 
-    def __init__(
-        self,
-        reason: str,
-        hint: str,
-        operand: int = 0,
-        kind: type[Exception] = ValueError,
-        role: str = "input",
-    ) -> None:
-        super().__init__(reason)
-        self.reason, self.hint, self.role = reason, hint, role
-        self.operand, self.kind = operand, kind
-
-    def to_error(self, op: str, operands: Sequence[Value]) -> Exception:
-        culprit = operands[self.operand]._describe() if self.operand < len(operands) else "?"
-        return self.kind(f"op {op!r}: {self.reason}; the {self.role} is {culprit}. {self.hint}")
+    method.__name__, method.__doc__ = op.name, doc + "."
+    return method
 
 
-class Op:
-    """One operation: its forward value and its local derivatives, written once.
+def _binary(op: Op) -> tuple[Callable[[Value, Any], Value], Callable[[Value, Any], Value]]:
+    """The two methods of `Value` applying the two-input ``op``: ``self op x`` and ``x op self``."""
 
-    ``forward(*floats) -> float`` computes the value; ``local(*inputs, out)`` returns
-    d out / d input_i for each input. ``local`` is written with arithmetic that works on floats
-    (ordinary backward, forward mode) and on `Value` s (``backward(create_graph=True)``), so one
-    formula serves every mode. ``kink(*floats)`` says where the op is not differentiable.
+    def method(self: Value, other: Any) -> Value:
+        if not isinstance(other, Value) and not is_number(other):
+            return NotImplemented  # type: ignore[no-any-return]  # Python raises a TypeError
+        return make_node(op, (self, _lift(other)))
 
-    ``inline(*names, out)`` is optional, for `compile`: the same two formulas as Python source
-    over variable names, ``(forward_source, local_sources)``, so a compiled replay runs them
-    without a call. They must give bit-for-bit what ``forward`` and ``local`` give (a test checks
-    every op that has one); an op without it is called instead.
+    def reflected(self: Value, other: Any) -> Value:
+        if not is_number(other):
+            return NotImplemented  # type: ignore[no-any-return]
+        return make_node(op, (Value(other), self))
 
-    Calling an `Op` applies it to values or numbers.
-
-    Example:
-        >>> cube = Op("cube", forward=lambda x: x**3, local=lambda x, out: (3 * x * x,))
-        >>> y = cube(Value(2.0)); y.backward(); y.data, y._prev[0].grad
-        (8.0, 12.0)
-    """
-
-    __slots__ = ("name", "forward", "local", "kink", "inline")
-
-    def __init__(
-        self,
-        name: str,
-        forward: Callable[..., float],
-        local: Callable[..., tuple[Any, ...]],
-        kink: Callable[..., bool] | None = None,
-        inline: Callable[..., tuple[str, tuple[str, ...]]] | None = None,
-    ) -> None:
-        self.name, self.forward, self.local, self.kink = name, forward, local, kink
-        self.inline = inline
-
-    def __call__(self, *args: Operand) -> Value:
-        return _apply(self, tuple(_lift(a) for a in args))
-
-    def __repr__(self) -> str:
-        return f"Op({self.name!r})"
-
-
-def _apply(op: Op, parents: tuple[Value, ...]) -> Value:
-    """Make the node ``op(*parents)``: the single place where graph nodes are created."""
-    datas = [p.data for p in parents]
-    try:
-        out = op.forward(*datas)
-    except Undefined as exc:
-        raise exc.to_error(op.name, parents) from None
-    node = _new_value(Value)
-    node.data = out
-    node.grad = 0.0
-    node.label = ""
-    node._rule = op
-    node._acc = 0.0
-    node.grad_value = None
-    node._origin = None
-    node._scope = _current_scope()
-    mode = MODE.get()
-    if mode.grad:
-        node._prev = parents
-        node._local = op.local(*datas, out)
-    else:
-        node._prev = ()
-        node._local = ()
-    if mode.hooks:
-        for hook in mode.hooks:
-            hook(node)
-    return node
-
-
-_new_value = object.__new__
-_current_scope = SCOPE.get
-
-
-def _lift(x: Operand) -> Value:
-    return x if isinstance(x, Value) else Value(x)
-
-
-def _check_number(data: object) -> None:
-    if isinstance(data, Value):
-        raise TypeError(
-            f"Value() takes a number, got a Value ({data._describe()}); use it directly"
-        )
-    if not isinstance(data, numbers.Real):
-        raise TypeError(
-            f"Value() takes a real number (int or float), got {type(data).__name__} {data!r}"
-        )
-
-
-def _is_number(x: object) -> TypeGuard[Number]:
-    # The exact-type test first: isinstance against the numbers.Real ABC is slow.
-    return type(x) is float or type(x) is int or isinstance(x, numbers.Real)
+    return method, reflected
 
 
 class Value:
@@ -152,7 +58,9 @@ class Value:
 
     ``grad`` accumulates: each ``backward()`` adds into it, so call `zero_grad` (or
     ``Module.zero_grad()``) between steps. ``Value`` hashes by identity and does not overload
-    ``==``; ``<``, ``>`` and ``float(v)`` compare and read the data.
+    ``==``; ``<``, ``>`` and ``float(v)`` compare and read the data. Modules outside the
+    engine read a node through its public properties: ``parents``, ``op``, ``rule``,
+    ``local_grads``, ``scope``, ``origin`` and ``describe()``.
 
     Example:
         >>> x, y, z = Value(-2.0, label="x"), Value(5.0, label="y"), Value(-4.0, label="z")
@@ -160,6 +68,8 @@ class Value:
         >>> f.backward()
         >>> x.grad, y.grad, z.grad
         (-4.0, -4.0, 3.0)
+        >>> f.op, [p.op for p in f.parents], f.local_grads
+        ('*', ['+', ''], (-4.0, 3.0))
     """
 
     __slots__ = (
@@ -178,11 +88,11 @@ class Value:
     data: float
     grad: float
     label: str
-    grad_value: Value | None
-    _prev: tuple[Value, ...]
-    _rule: Op | None
-    _local: tuple[Any, ...]
-    _acc: Any
+    grad_value: Value | None  # d root / d self as a Value, after backward(create_graph=True)
+    _prev: tuple[Value, ...]  # the parents (micrograd's name)
+    _rule: Op | None  # the op that made this node
+    _local: tuple[Any, ...]  # d self / d parent for each parent, as floats
+    _acc: Any  # this pass's gradient while the chain rule runs; 0.0 otherwise
     _scope: Scope | None
     _origin: str | None
 
@@ -200,38 +110,25 @@ class Value:
         # micrograd lets callers pass children and an op name; such nodes carry no derivative,
         # so they are drawn with their parents but back-propagate nothing.
         self._prev = tuple(_children)
-        self._rule = Op(_op, forward=float, local=lambda *a: (0.0,) * (len(a) - 1)) if _op else None
+        self._rule = Op(_op, float, lambda *a: (0.0,) * (len(a) - 1)) if _op else None
         self._local = (0.0,) * len(self._prev)
         self._acc = 0.0
         self._scope = None
         self._origin = None
 
-    # -- reading --------------------------------------------------------------------------
-
-    @property
-    def _op(self) -> str:
-        """The op's name as micrograd spells it ('+', '*', 'tanh', ...); '' for a leaf."""
-        return self._rule.name if self._rule is not None else ""
+    # -- the public, read-only node API -------------------------------------------------------
 
     @property
     def parents(self) -> tuple[Value, ...]:
-        """The nodes this one was computed from, in the op's argument order (``()`` for a leaf).
-
-        Example:
-            >>> a = Value(2.0); (a * a).parents == (a, a)
-            True
-        """
+        """The nodes this one was computed from, in the op's argument order (``()`` for a leaf)."""
         return self._prev
 
     @property
     def op(self) -> str:
-        """The name of the op that made this node ('+', '*', 'tanh', ...); '' for a leaf.
-
-        Example:
-            >>> Value(1.0).tanh().op
-            'tanh'
-        """
+        """The name of the op that made this node ('+', '*', 'tanh', ...); '' for a leaf."""
         return self._rule.name if self._rule is not None else ""
+
+    _op = op  # micrograd's name
 
     @property
     def rule(self) -> Op | None:
@@ -240,12 +137,7 @@ class Value:
 
     @property
     def local_grads(self) -> tuple[Any, ...]:
-        """d self / d parent for each parent, as numbers, evaluated when the node was made.
-
-        Example:
-            >>> a, b = Value(3.0), Value(4.0); (a * b).local_grads
-            (4.0, 3.0)
-        """
+        """d self / d parent for each parent, as numbers, evaluated when the node was made."""
         return self._local
 
     @property
@@ -258,218 +150,97 @@ class Value:
         """The source line that made this node, recorded under ``detect_anomaly()`` only."""
         return self._origin
 
-    def describe(self) -> str:
-        """A short description for error messages: the data and the label, if any.
+    @origin.setter
+    def origin(self, where: str | None) -> None:
+        self._origin = where
 
-        Example:
-            >>> Value(2.0, label="x").describe()
-            "Value(data=2.0, label='x')"
-        """
+    def describe(self) -> str:
+        """A short description for error messages: the data and the label, if any."""
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}{label})"
 
-    _describe = describe
-
     def __repr__(self) -> str:
-        op = f", op={self._op!r}" if self._rule is not None else ""
+        op = f", op={self.op!r}" if self._rule is not None else ""
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{op}{label})"
 
     def __float__(self) -> float:
-        return _data(self, "float()")
+        return _read(self, "float()")
 
     def item(self) -> float:
-        """The data as a float (PyTorch's spelling).
-
-        Example:
-            >>> Value(3).item()
-            3.0
-        """
-        return _data(self, "item()")
+        """The data as a float (PyTorch's spelling)."""
+        return _read(self, "item()")
 
     def __lt__(self, other: Operand) -> bool:
-        return _data(self, "<") < _data(other, "<")
+        return _read(self, "<") < _read(other, "<")
 
     def __le__(self, other: Operand) -> bool:
-        return _data(self, "<=") <= _data(other, "<=")
+        return _read(self, "<=") <= _read(other, "<=")
 
     def __gt__(self, other: Operand) -> bool:
-        return _data(self, ">") > _data(other, ">")
+        return _read(self, ">") > _read(other, ">")
 
     def __ge__(self, other: Operand) -> bool:
-        return _data(self, ">=") >= _data(other, ">=")
+        return _read(self, ">=") >= _read(other, ">=")
 
     __hash__ = object.__hash__
 
-    # -- arithmetic: each is one entry of the op table ------------------------------------
+    # -- arithmetic and functions: each applies one entry of the op table --------------------
 
-    def __add__(self, other: Operand) -> Value:
-        if not isinstance(other, Value) and not _is_number(other):
-            return NotImplemented
-        return _apply(_ops.ADD, (self, _lift(other)))
-
-    def __radd__(self, other: Operand) -> Value:
-        if not _is_number(other):
-            return NotImplemented
-        return _apply(_ops.ADD, (Value(other), self))
-
-    def __sub__(self, other: Operand) -> Value:
-        if not isinstance(other, Value) and not _is_number(other):
-            return NotImplemented
-        return _apply(_ops.SUB, (self, _lift(other)))
-
-    def __rsub__(self, other: Operand) -> Value:
-        if not _is_number(other):
-            return NotImplemented
-        return _apply(_ops.SUB, (Value(other), self))
-
-    def __mul__(self, other: Operand) -> Value:
-        if not isinstance(other, Value) and not _is_number(other):
-            return NotImplemented
-        return _apply(_ops.MUL, (self, _lift(other)))
-
-    def __rmul__(self, other: Operand) -> Value:
-        if not _is_number(other):
-            return NotImplemented
-        return _apply(_ops.MUL, (Value(other), self))
-
-    def __truediv__(self, other: Operand) -> Value:
-        if not isinstance(other, Value) and not _is_number(other):
-            return NotImplemented
-        return _apply(_ops.DIV, (self, _lift(other)))
-
-    def __rtruediv__(self, other: Operand) -> Value:
-        if not _is_number(other):
-            return NotImplemented
-        return _apply(_ops.DIV, (Value(other), self))
+    __add__, __radd__ = _binary(ops.ADD)
+    __sub__, __rsub__ = _binary(ops.SUB)
+    __mul__, __rmul__ = _binary(ops.MUL)
+    __truediv__, __rtruediv__ = _binary(ops.DIV)
+    _pow_value, __rpow__ = _binary(ops.POW)
 
     def __pow__(self, other: Operand) -> Value:
-        if isinstance(other, Value):
-            return _apply(_ops.POW, (self, other))
-        if not _is_number(other):
-            return NotImplemented
-        return _apply(_ops.power(float(other)), (self,))
+        if is_number(other):  # a constant exponent: the simpler op x ** k
+            return make_node(ops.power(float(other)), (self,))
+        return self._pow_value(other)
 
-    def __rpow__(self, other: Operand) -> Value:
-        if not _is_number(other):
-            return NotImplemented
-        return _apply(_ops.POW, (Value(other), self))
-
-    def __neg__(self) -> Value:
-        return _apply(_ops.NEG, (self,))
+    __neg__ = _unary(ops.NEG, "-self")
+    __abs__ = _unary(ops.ABS, "abs(self); derivative 0 at 0, as in PyTorch")
+    exp = _unary(ops.EXP, "e ** self; overflows to inf (IEEE), which anomaly mode flags")
+    log = _unary(ops.LOG, "Natural logarithm; a ValueError naming this value when data <= 0")
+    sqrt = _unary(ops.SQRT, "Square root; a ValueError naming this value when data < 0")
+    tanh = _unary(ops.TANH, "Hyperbolic tangent (saturates exactly at +-1 with gradient 0)")
+    sigmoid = _unary(ops.SIGMOID, "Logistic function 1 / (1 + e^-x), stable for any input")
+    relu = _unary(ops.RELU, "max(0, x), with derivative 0 at 0 as in PyTorch")
+    sin = _unary(ops.SIN, "Sine (nan at +-inf, as IEEE and PyTorch)")
+    cos = _unary(ops.COS, "Cosine (nan at +-inf)")
 
     def __pos__(self) -> Value:
         return self
 
-    def __abs__(self) -> Value:
-        return _apply(_ops.ABS, (self,))
-
-    def exp(self) -> Value:
-        """e ** self; overflows to ``inf`` (IEEE), which anomaly mode flags.
-
-        Example:
-            >>> Value(0.0).exp().data
-            1.0
-        """
-        return _apply(_ops.EXP, (self,))
-
-    def log(self) -> Value:
-        """Natural logarithm; a ``ValueError`` naming this value when data <= 0.
-
-        Example:
-            >>> Value(1.0).log().data
-            0.0
-        """
-        return _apply(_ops.LOG, (self,))
-
-    def sqrt(self) -> Value:
-        """Square root; a ``ValueError`` naming this value when data < 0.
-
-        Example:
-            >>> Value(9.0).sqrt().data
-            3.0
-        """
-        return _apply(_ops.SQRT, (self,))
-
-    def tanh(self) -> Value:
-        """Hyperbolic tangent (saturates exactly at +-1 with gradient 0).
-
-        Example:
-            >>> Value(0.0).tanh().data
-            0.0
-        """
-        return _apply(_ops.TANH, (self,))
-
-    def sigmoid(self) -> Value:
-        """Logistic function 1 / (1 + e^-x), stable for any input.
-
-        Example:
-            >>> Value(0.0).sigmoid().data
-            0.5
-        """
-        return _apply(_ops.SIGMOID, (self,))
-
-    def relu(self) -> Value:
-        """max(0, x), with derivative 0 at 0 as in PyTorch.
-
-        Example:
-            >>> Value(-3.0).relu().data
-            0.0
-        """
-        return _apply(_ops.RELU, (self,))
-
-    def sin(self) -> Value:
-        """Sine.
-
-        Example:
-            >>> Value(0.0).sin().data
-            0.0
-        """
-        return _apply(_ops.SIN, (self,))
-
-    def cos(self) -> Value:
-        """Cosine.
-
-        Example:
-            >>> Value(0.0).cos().data
-            1.0
-        """
-        return _apply(_ops.COS, (self,))
-
     def max(self, other: Operand) -> Value:
-        """The max gate: the gradient goes to the larger input (split evenly on a tie, as PyTorch).
-
-        Example:
-            >>> a, b = Value(2.0), Value(5.0)
-            >>> m = a.max(b); m.backward(); (m.data, a.grad, b.grad)
-            (5.0, 0.0, 1.0)
-        """
-        return _apply(_ops.MAX, (self, _lift(other)))
+        """The max gate: the gradient goes to the larger input (split evenly on a tie)."""
+        return make_node(ops.MAX, (self, _lift(other)))
 
     def min(self, other: Operand) -> Value:
-        """The min gate: the gradient goes to the smaller input (split evenly on a tie).
+        """The min gate: the gradient goes to the smaller input (split evenly on a tie)."""
+        return make_node(ops.MIN, (self, _lift(other)))
 
-        Example:
-            >>> Value(2.0).min(5.0).data
-            2.0
-        """
-        return _apply(_ops.MIN, (self, _lift(other)))
-
-    # -- the chain rule -------------------------------------------------------------------
+    # -- backward -----------------------------------------------------------------------------
 
     def _backward(self) -> None:
-        """Propagate this node's ``grad`` one step to its parents (micrograd's manual step).
+        """One step by hand: add ``self.grad`` times each local derivative into the parents' grad.
 
-        ``backward()`` does this for every node in reverse topological order.
+        This is micrograd's closure, for stepping through backprop in a lecture; ``backward()``
+        does the same step for every node, in reverse topological order.
 
         Example:
             >>> a, b = Value(3.0), Value(4.0)
             >>> c = a * b; c.grad = 1.0; c._backward(); (a.grad, b.grad)
             (4.0, 3.0)
         """
-        g = self.grad
-        for parent, local in zip(self._prev, self._local):
-            parent.grad += g * local
+        self._acc = self.grad
+        try:
+            _propagate((self,))
+        finally:
+            self._acc = 0.0
+            for parent in self._prev:
+                parent.grad += parent._acc
+                parent._acc = 0.0
 
     def backward(self, grad: float = 1.0, *, create_graph: bool = False) -> None:
         """Add d self / d node into ``node.grad`` for every node of the graph.
@@ -490,83 +261,111 @@ class Value:
         """
         if not isinstance(grad, numbers.Real):
             raise TypeError(f"backward(grad=...) takes a number, got {type(grad).__name__}")
-        if create_graph:
-            for node, g in _chain_rule(self, float(grad), create_graph=True).items():
-                node.grad += g.data
-                node.grad_value = g if node.grad_value is None else node.grad_value + g
-            return
-        # The float pass makes no reference cycles, so automatic collections during it would
-        # only re-scan the whole live graph; on a deep graph they cost more than the pass.
-        with _gc_paused():
-            order = topological_order(self)
-            _backward_floats(self, order, float(grad), MODE.get().on_backward)
+        seed = Value(grad) if create_graph else float(grad)
+        # The pass makes no reference cycles, so automatic collections during it would only
+        # re-scan the whole live graph; on a deep graph they cost more than the pass.
+        with gc_paused():
+            order = _chain_rule(self, seed, create_graph)
+            if not create_graph:
+                for node in order:
+                    node.grad += node._acc
+                    node._acc = 0.0
+                return
+            for node in order:
+                g, node._acc = node._acc, 0.0
+                if isinstance(g, Value):  # else nothing reached it
+                    node.grad += g.data
+                    node.grad_value = g if node.grad_value is None else node.grad_value + g
 
     def zero_grad(self) -> None:
-        """Reset ``grad`` (and ``grad_value``) of every node in this value's graph.
-
-        Example:
-            >>> x = Value(2.0); y = x * x; y.backward(); y.zero_grad(); x.grad
-            0.0
-        """
+        """Reset ``grad`` (and ``grad_value``) of every node in this value's graph."""
         zero_grad(self)
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+# -- applying an op -----------------------------------------------------------------------------
 
 
-def _backward_floats(
-    root: Value, order: list[Value], seed: float, check: Callable[[Value, float], None] | None
-) -> None:
-    # `_acc` holds this pass's gradient so that gradients already in `.grad` (from earlier
-    # passes) are never propagated again; it is reset once consumed, so it is 0 between passes.
-    root._acc = seed
-    isfinite = math.isfinite
-    try:
-        for node in reversed(order):
-            g = node._acc
-            node._acc = 0.0
-            node.grad += g
-            if check is not None:
-                check(node, g)
-            # A zero gradient (below a dead relu, say) would add exact zeros to every parent,
-            # so skip it -- unless a local derivative is inf or nan: 0 * inf must give nan.
-            if node._prev and (g != 0.0 or not all(map(isfinite, node._local))):
-                for parent, local in zip(node._prev, node._local):
-                    parent._acc += g * local
-    except BaseException:
-        for node in order:  # consumed nodes are already 0; reset the rest
-            node._acc = 0.0
-        raise
+def apply(op: Op, *operands: Operand) -> Value:
+    """``op`` applied to values or numbers: a new node (numbers become constant leaves).
 
-
-def _chain_rule(root: Value, seed: float, *, create_graph: bool) -> dict[Value, Any]:
-    """d root / d node for every node that root depends on, in a private table.
-
-    No node is modified. With ``create_graph`` the local derivatives come from the op table's
-    formulas evaluated on Values, so each gradient is a Value with a graph of its own. (Plain
-    ``backward()`` runs the same rule in `_backward_floats`, on slots instead of a dict, for speed.)
+    Example:
+        >>> from autograd_lite import ops
+        >>> apply(ops.MUL, Value(3.0), 4).data
+        12.0
     """
-    acc: dict[Value, Any] = {root: Value(seed) if create_graph else seed}
-    for node in reversed(topological_order(root)):
-        g = acc.get(node)
-        if g is None or not node._prev:
-            continue
-        if create_graph and node._rule is not None:
-            locals_ = node._rule.local(*node._prev, node)
-        else:
-            locals_ = node._local
-        for parent, local in zip(node._prev, locals_):
-            term = g * local
-            acc[parent] = term if parent not in acc else acc[parent] + term
-    return acc
+    return make_node(op, tuple(map(_lift, operands)))
+
+
+connect_engine(apply)
+
+
+def make_node(op: Op, parents: tuple[Value, ...]) -> Value:
+    """The node ``op(*parents)``: the single place where graph nodes are created.
+
+    ``parents`` must all be `Value` s (`apply` lifts numbers). The local derivatives are
+    evaluated now, on the parents' numbers, while they are at hand.
+    """
+    datas = [p.data for p in parents]
+    mode = MODE.get()
+    try:
+        out = op.forward(*datas)
+    except DomainError as exc:
+        if not mode.ieee:
+            raise exc.to_error(op.name, parents) from None
+        out = exc.ieee  # inside a derivative formula: IEEE's inf or nan, as on floats
+    node = _new_value(Value)
+    node.data = out
+    node.grad = 0.0
+    node.label = ""
+    node.grad_value = None
+    node._rule = op
+    node._acc = 0.0
+    node._scope = _current_scope()
+    node._origin = None
+    if mode.grad:
+        node._prev = parents
+        node._local = op.local(*datas, out)
+    else:
+        node._prev = node._local = ()
+    if mode.hooks:  # a test, not a loop: most nodes have no hook, and an empty loop costs more
+        for hook in mode.hooks:
+            hook(node)
+    return node
+
+
+_new_value = object.__new__
+_current_scope = SCOPE.get
+
+
+def _lift(x: Operand) -> Value:
+    return x if isinstance(x, Value) else Value(x)
+
+
+def is_number(x: object) -> bool:
+    """Whether ``x`` is a real number (not a `Value`); the exact-type tests come first for speed."""
+    return type(x) is float or type(x) is int or isinstance(x, numbers.Real)
+
+
+def _check_number(data: object) -> None:
+    if isinstance(data, Value):
+        raise TypeError(f"Value() takes a number, got a Value ({data.describe()}); use it directly")
+    if not isinstance(data, numbers.Real):
+        raise TypeError(
+            f"Value() takes a real number (int or float), got {type(data).__name__} {data!r}"
+        )
+
+
+def _read(x: Operand, how: str) -> float:
+    """``x``'s number, for a decision (``<``, ``float()``): the mode's ``on_read`` sees it first."""
+    if not isinstance(x, Value):
+        return float(x)
+    on_read = MODE.get().on_read
+    if on_read is not None:
+        on_read(x, how)
+    return x.data
+
+
+# -- the topological sort -----------------------------------------------------------------------
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -603,6 +402,112 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
+# -- the chain rule -----------------------------------------------------------------------------
+
+
+def nothing_to_send(g: Any, local_grads: Sequence[Any]) -> bool:
+    """Whether a node whose gradient is ``g`` can be skipped: it would send exact zeros.
+
+    Not when a local derivative is inf or nan, since 0 * inf is nan and must reach the parents
+    (as in PyTorch). Never for a gradient that is a `Value` (``create_graph``): it may be 0
+    here and still have a derivative.
+    """
+    return g == 0.0 and type(g) is float and all(map(math.isfinite, local_grads))
+
+
+def _propagate(nodes: Iterable[Value], create_graph: bool = False) -> None:
+    """The chain rule: each node in turn adds g * d node / d parent into its parents' ``_acc``.
+
+    ``g`` is the node's own ``_acc``, so ``nodes`` come children first: by then every child
+    has sent its share. With ``create_graph`` the local derivatives are `Value` s (see
+    `differentiable_local_grads`), and so are the gradients.
+    """
+    check = MODE.get().on_backward
+    for node in nodes:
+        g = node._acc
+        if check is not None:
+            check(node, g)
+        if not node._prev:
+            continue
+        local_grads = differentiable_local_grads(node) if create_graph else node._local
+        if g == 0.0 and nothing_to_send(g, local_grads):  # the cheap test first
+            continue
+        for parent, d in zip(node._prev, local_grads):
+            parent._acc += g * d
+
+
+def _chain_rule(root: Value, seed: Any, create_graph: bool) -> list[Value]:
+    """Leave d root / d node in ``node._acc`` for every node ``root`` depends on.
+
+    Returns the nodes in topological order; the caller reads each ``_acc`` and resets it to
+    0.0. Going through them in reverse, each node's gradient is complete (every child has
+    sent its share) before it sends its own share on.
+    """
+    order = topological_order(root)
+    root._acc = seed
+    try:
+        _propagate(reversed(order), create_graph)
+    except BaseException:
+        for node in order:
+            node._acc = 0.0
+        raise
+    return order
+
+
+def differentiable_local_grads(node: Value) -> tuple[Any, ...]:
+    """``node``'s local derivatives evaluated on its parent `Value` s: each has a graph.
+
+    Inside the formula, domain edges give IEEE's inf or nan (as the float path does) instead
+    of an error, and a formula that turns a `Value` into a float (``math.cos(x)``) is refused:
+    its derivative would silently be a constant.
+
+    Example:
+        >>> x = Value(3.0); y = x * x
+        >>> [d.data for d in differentiable_local_grads(y)]
+        [3.0, 3.0]
+    """
+    op = node._rule
+    if op is None:
+        return node._local
+
+    def refuse(value: Value, how: str) -> None:
+        if how in ("float()", "item()"):
+            raise TypeError(
+                f"op {op.name!r}: its local derivative turned a Value into a float ({how}, e.g. "
+                "math.cos(x)), so its own derivative would silently be 0. Write it with "
+                "arithmetic and autograd_lite.ops' exp/log/sin/cos/pow/div, which take Values."
+            )
+
+    with using(ieee=True, on_read=refuse):
+        return tuple(op.local(*node._prev, node))
+
+
+def gradients(
+    output: Value, inputs: Sequence[Value], *, seed: float = 1.0, create_graph: bool = False
+) -> list[Any]:
+    """d output / d input for each input, without touching any node's ``.grad``.
+
+    Like ``torch.autograd.grad``. With ``create_graph`` the gradients are `Value` s that can
+    be differentiated again.
+
+    Example:
+        >>> x = Value(3.0)
+        >>> gradients(x * x * x, [x])
+        [27.0]
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"gradients() needs a Value output, got {type(output).__name__}")
+    start = Value(seed) if create_graph else float(seed)
+    with gc_paused():
+        order = _chain_rule(output, start, create_graph)
+        found = [x._acc for x in inputs]
+        for node in order:
+            node._acc = 0.0
+    if create_graph:  # an input that nothing reached still gets a Value
+        return [g if isinstance(g, Value) else Value(g) for g in found]
+    return found
+
+
 def zero_grad(*roots: Value) -> None:
     """Set ``grad`` to 0 (and ``grad_value`` to None) on every node reachable from ``roots``.
 
@@ -616,29 +521,36 @@ def zero_grad(*roots: Value) -> None:
             node.grad_value = None
 
 
-def _data(x: Operand, how: str) -> float:
-    """``x``'s number, for a decision (``<``, ``float()``): the mode's ``on_read`` sees it first."""
-    if not isinstance(x, Value):
-        return float(x)
-    on_read = MODE.get().on_read
-    if on_read is not None:
-        on_read(x, how)
-    return x.data
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a block (restored as it was found).
+
+    The engine makes no reference cycles, so a pass over a big graph loses nothing by it and
+    saves the collector's repeated scans of every live node.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# -- fused n-ary ops ----------------------------------------------------------------------------
 
 
 def vsum(values: Iterable[Operand]) -> Value:
     """The sum of many values as one node (its gradient is 1 for every term).
 
-    Faster and flatter than ``sum(values)``, which makes one node per addition.
-
     Example:
         >>> vsum([Value(1.0), 2, Value(3.0)]).data
         6.0
     """
-    terms = tuple(_lift(v) for v in values)
+    terms = tuple(map(_lift, values))
     if not terms:
         raise ValueError("vsum() needs at least one value")
-    return _apply(_ops.SUM, terms)
+    return make_node(ops.SUM, terms)
 
 
 def dot(
@@ -655,8 +567,5 @@ def dot(
         raise ValueError(f"dot(): {len(weights)} weights but {len(inputs)} inputs; they must match")
     parents = (*weights, *inputs) if bias is None else (*weights, *inputs, bias)
     if not all(map(isinstance, parents, repeat(Value))):  # one C-level pass: lift if needed
-        parents = tuple(v if isinstance(v, Value) else Value(v) for v in parents)
-    return _apply(_ops.DOT if bias is None else _ops.AFFINE, cast(tuple[Value, ...], parents))
-
-
-from . import ops as _ops  # noqa: E402  (the op table needs `Op` and `Value` defined above)
+        parents = tuple(map(_lift, parents))
+    return make_node(ops.DOT if bias is None else ops.AFFINE, parents)  # type: ignore[arg-type]

@@ -1,9 +1,15 @@
 """Function transformations on top of the engine: grad, value_and_grad, jvp, hessian.
 
-They take a Python function of numbers (or `Value` s) that returns a scalar `Value` and give back
-a function. Called with plain numbers they return plain floats; called with `Value` s (which is
-what happens inside another transformation) they return `Value` s with a graph, which is why
-``grad(grad(f))`` is the second derivative.
+They take a Python function of numbers (or `Value` s) that returns a scalar `Value` and give
+back a function. Called at top level with plain numbers they return plain floats.
+
+Nesting is exact. While a transformation evaluates its function, every transformation inside
+it keeps its graph and returns `Value` s (``Mode.depth`` counts the enclosing ones), so what it
+computes stays a function of the outer variables: ``grad(lambda x: x * grad(lambda y: x * y)(2.0))``
+at 1.0 is 2.0, not 1.0 (no "perturbation confusion"). Each transformation also wraps its
+arguments in fresh identity nodes, so it differentiates with respect to its own arguments even
+when they are `Value` s of an enclosing computation. Both rules together make ``grad(grad(f))``,
+``jvp`` of ``grad``, ``grad`` of ``jvp`` and ``jvp`` of ``jvp`` the higher derivatives.
 """
 
 from __future__ import annotations
@@ -11,38 +17,23 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .engine import Op, Value, _chain_rule
+from .engine import Value, apply, differentiable_local_grads, gradients
 from .modes import MODE, using
+from .op import Op
 
 __all__ = ["gradients", "grad", "value_and_grad", "jvp", "hessian"]
 
 Function = Callable[..., Any]
 ArgNums = int | Sequence[int]
 
+
+def _argument_local(x: Any, out: Any) -> tuple[Any, ...]:
+    return (1.0,)
+
+
 # A fresh input node: the identity, so gradients are taken with respect to this call's argument
 # even when the argument is a Value that belongs to an enclosing computation.
-_ARGUMENT = Op("arg", forward=float, local=lambda x, out: (1.0,))
-
-
-def gradients(
-    output: Value, inputs: Sequence[Value], *, seed: float = 1.0, create_graph: bool = False
-) -> list[Any]:
-    """d output / d input for each input, without touching any node's ``.grad``.
-
-    Like ``torch.autograd.grad``: the chain rule runs on a private table of accumulators. With
-    ``create_graph`` the gradients are `Value` s (built from the op table's local formulas) that
-    can be differentiated again.
-
-    Example:
-        >>> x = Value(3.0)
-        >>> gradients(x * x * x, [x])
-        [27.0]
-    """
-    if not isinstance(output, Value):
-        raise TypeError(f"gradients() needs a Value output, got {type(output).__name__}")
-    acc = _chain_rule(output, float(seed), create_graph=create_graph)
-    zero: Any = Value(0.0) if create_graph else 0.0
-    return [acc.get(x, zero) for x in inputs]
+_ARGUMENT = Op("arg", float, _argument_local)
 
 
 def _positions(argnums: ArgNums, nargs: int) -> tuple[int, ...]:
@@ -55,7 +46,7 @@ def _positions(argnums: ArgNums, nargs: int) -> tuple[int, ...]:
 
 def _as_input(arg: Any, position: int) -> Value:
     if isinstance(arg, Value):
-        return _ARGUMENT(arg)
+        return apply(_ARGUMENT, arg)
     try:
         return Value(arg)
     except TypeError:
@@ -78,6 +69,17 @@ def _scalar_output(f: Function, out: Any) -> Value:
     )
 
 
+def _nested(args: Sequence[Any]) -> bool:
+    """Whether results must stay `Value` s: inside another transformation, or given Values."""
+    return MODE.get().depth > 0 or any(isinstance(a, Value) for a in args)
+
+
+def _call(f: Function, call: Sequence[Any]) -> Value:
+    """``f(*call)`` as one more enclosing differentiation (see the module docstring)."""
+    with using(depth=MODE.get().depth + 1):
+        return _scalar_output(f, f(*call))
+
+
 def value_and_grad(f: Function, argnums: ArgNums = 0) -> Callable[..., tuple[Any, Any]]:
     """A function returning ``(f(*args), gradient)``; a tuple of gradients for several argnums.
 
@@ -88,11 +90,11 @@ def value_and_grad(f: Function, argnums: ArgNums = 0) -> Callable[..., tuple[Any
 
     def transformed(*args: Any) -> tuple[Any, Any]:
         positions = _positions(argnums, len(args))
-        nested = any(isinstance(a, Value) for a in args)
+        nested = _nested(args)
         call = list(args)
         for i in positions:
             call[i] = _as_input(args[i], i)
-        out = _scalar_output(f, f(*call))
+        out = _call(f, call)
         grads = gradients(out, [call[i] for i in positions], create_graph=nested)
         value: Any = out if nested else out.data
         if isinstance(argnums, int):
@@ -110,6 +112,8 @@ def grad(f: Function, argnums: ArgNums = 0) -> Callable[..., Any]:
         >>> f = lambda x: x**3
         >>> grad(f)(2.0), grad(grad(f))(2.0), grad(grad(grad(f)))(2.0)
         (12.0, 12.0, 6.0)
+        >>> grad(lambda x: x * grad(lambda y: x * y)(2.0))(1.0)   # d/dx x*x
+        2.0
     """
     with_value = value_and_grad(f, argnums)
 
@@ -121,13 +125,14 @@ def grad(f: Function, argnums: ArgNums = 0) -> Callable[..., Any]:
 
 
 def jvp(
-    f: Function, primals: Sequence[float], tangents: Sequence[float], *, trace: bool = False
+    f: Function, primals: Sequence[Any], tangents: Sequence[Any], *, trace: bool = False
 ) -> Any:
     """Forward mode: ``(f(*primals), directional derivative of f along tangents)``.
 
     Each new node's tangent is computed as it is created, from its parents' tangents and the
     op table's local derivatives (dual numbers), in the same pass as the value: one pass per
-    direction, whatever the number of inputs.
+    direction, whatever the number of inputs. Nested in another transformation (or given
+    `Value` s), the value and tangent are `Value` s that can be differentiated again.
 
     With ``trace=True`` it returns ``(value, tangent, steps)``, where ``steps`` lists
     ``(node, tangent)`` for every node ``f`` made, in the order they were made: the per-step
@@ -140,26 +145,41 @@ def jvp(
         >>> _, _, steps = jvp(f, (1.0, 0.0, 0.0), (0.0, 1.0, 0.0), trace=True)
         >>> [(node.op, node.data, t) for node, t in steps][:2]
         [('*', 0.0, 1.0), ('+', 0.0, 1.0)]
+        >>> jvp(lambda x: jvp(lambda y: y**3, (x,), (1.0,))[1], (2.0,), (1.0,))  # (3x², 6x)
+        (12.0, 12.0)
     """
     if len(primals) != len(tangents):
         raise ValueError(f"jvp(): {len(primals)} primals but {len(tangents)} tangents")
+    nested = _nested([*primals, *tangents])
     inputs = [_as_input(p, i) for i, p in enumerate(primals)]
-    tangent: dict[Value, float] = {x: float(t) for x, t in zip(inputs, tangents)}
+    tangent: dict[Value, Any] = dict(zip(inputs, tangents))
+    enclosing = MODE.get().hooks
 
     def push_forward(node: Value) -> None:
-        total = 0.0
-        for parent, local in zip(node._prev, node._local):
-            t = tangent.get(parent)
-            if t is not None:
-                total += local * t
-        tangent[node] = total
+        if nested:
+            # The tangent's own nodes belong to the enclosing transformations, not to this one.
+            with using(hooks=enclosing):
+                tangent[node] = _tangent(node, differentiable_local_grads(node), tangent)
+        else:
+            tangent[node] = _tangent(node, node.local_grads, tangent)
 
-    with using(grad=True, hooks=(*MODE.get().hooks, push_forward)):
-        out = _scalar_output(f, f(*inputs))
+    with using(grad=True, hooks=(*enclosing, push_forward)):
+        out = _call(f, inputs)
+    value: Any = out if nested else out.data
+    result = tangent.get(out, 0.0)
     if trace:
-        steps = [(node, t) for node, t in tangent.items() if node not in inputs]
-        return out.data, tangent.get(out, 0.0), steps
-    return out.data, tangent.get(out, 0.0)
+        return value, result, [(node, t) for node, t in tangent.items() if node not in inputs]
+    return value, result
+
+
+def _tangent(node: Value, local_grads: Sequence[Any], tangent: dict[Value, Any]) -> Any:
+    """The chain rule forwards: d node = sum of d node / d parent times d parent."""
+    total: Any = None
+    for parent, local in zip(node.parents, local_grads):
+        t = tangent.get(parent)
+        if t is not None:
+            total = local * t if total is None else total + local * t
+    return 0.0 if total is None else total
 
 
 def hessian(f: Function, argnums: ArgNums | None = None) -> Callable[..., list[list[float]]]:
@@ -178,7 +198,7 @@ def hessian(f: Function, argnums: ArgNums | None = None) -> Callable[..., list[l
         for i in positions:
             call[i] = _as_input(args[i], i)
         inputs = [call[i] for i in positions]
-        out = _scalar_output(f, f(*call))
+        out = _call(f, call)
         first = gradients(out, inputs, create_graph=True)
         return [[float(v) for v in gradients(g, inputs)] for g in first]
 

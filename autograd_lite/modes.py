@@ -12,10 +12,7 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ContextDecorator
-from typing import TYPE_CHECKING, Any, NamedTuple
-
-if TYPE_CHECKING:
-    from .engine import Value
+from typing import Any, NamedTuple
 
 __all__ = [
     "Scope",
@@ -63,13 +60,20 @@ class Mode(NamedTuple):
     """
 
     grad: bool = True
-    # Called with every new node; used by anomaly detection, forward mode and tracing.
-    hooks: tuple[Callable[[Value], None], ...] = ()
+    # Called with every new node (a Value); used by anomaly detection, forward mode, tracing.
+    hooks: tuple[Callable[[Any], None], ...] = ()
     # Called with (node, its gradient) during backward(); used by anomaly detection.
-    on_backward: Callable[[Value, float], None] | None = None
+    on_backward: Callable[[Any, Any], None] | None = None
     # Called with (node, how) when code reads a node's number to decide something (``<``,
     # ``float()``, ``item()``); `compile` uses it to refuse data-dependent control flow.
-    on_read: Callable[[Value, str], None] | None = None
+    on_read: Callable[[Any, str], None] | None = None
+    # Ops give IEEE's inf or nan where they would raise a domain error: on while the engine
+    # evaluates a derivative formula on Values, so that higher derivatives behave like the
+    # first-order path on floats.
+    ieee: bool = False
+    # How many differentiations (grad, jvp, hessian, ...) are evaluating their function now:
+    # inside one, a nested differentiation keeps its graph (see `functional`).
+    depth: int = 0
 
 
 MODE: contextvars.ContextVar[Mode] = contextvars.ContextVar("autograd_lite_mode", default=Mode())

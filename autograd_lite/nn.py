@@ -9,7 +9,7 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from . import ops
-from .engine import Value, _apply
+from .engine import Value, make_node
 from .modes import SCOPE, Scope
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
@@ -19,6 +19,7 @@ Output = Value | list[Value]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 _NEURON_NAMES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}
+_ACTIVATION_OPS = {"relu": ops.RELU, "tanh": ops.TANH, "sigmoid": ops.SIGMOID}  # linear: none
 
 
 def _make_rng(seed: int | None, rng: random.Random | None) -> Any:
@@ -108,7 +109,7 @@ class Neuron(Module):
 
     Example:
         >>> n = Neuron(2, activation="tanh", seed=1)
-        >>> y = n([1.0, -1.0]); y._op, y._prev[0]._op
+        >>> y = n([1.0, -1.0]); y.op, y.parents[0].op
         ('tanh', 'dot+b')
     """
 
@@ -141,10 +142,9 @@ class Neuron(Module):
         if type(x) is not _Values and not all(map(isinstance, x, repeat(Value))):
             inputs = [v if isinstance(v, Value) else Value(v) for v in x]
         # What dot(self.w, x, self.b) makes, minus its checks: w and b are Values by construction.
-        act = _apply(ops.AFFINE, (*self.w, *inputs, self.b))
-        if self.activation == "linear":
-            return act
-        return getattr(act, self.activation)()  # type: ignore[no-any-return]
+        act = make_node(ops.AFFINE, (*self.w, *inputs, self.b))
+        op = _ACTIVATION_OPS.get(self.activation)
+        return act if op is None else make_node(op, (act,))
 
     if TYPE_CHECKING:  # a neuron returns one Value (no runtime override: a call per neuron)
 

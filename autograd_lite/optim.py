@@ -111,7 +111,7 @@ class Optimizer:
         for i, p in enumerate(self.params):
             if not math.isfinite(p.grad):
                 raise FloatingPointError(
-                    f"{type(self).__name__}.step(): parameter {i} ({p._describe()}) has gradient "
+                    f"{type(self).__name__}.step(): parameter {i} ({p.describe()}) has gradient "
                     f"{p.grad!r}; lower the learning rate or check the loss for overflow"
                 )
             # Weight decay as PyTorch defines it: g + wd * p, the gradient of wd/2 * p^2 added.

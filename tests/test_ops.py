@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from autograd_lite import Value, dot, vsum
+from autograd_lite import Value, dot, inline, vsum
 from autograd_lite import ops as op_table
 from tests.oracles import central_gradient, close
 
@@ -172,7 +172,26 @@ def test_value_exponent_at_zero_base_has_zero_exponent_gradient() -> None:
 # -- the inline form (what `compile` pastes into a replay) equals the functions, bit for bit ---
 
 SPECIAL = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([0.0, -0.0, 1.0, -1.0])
-INLINED = [op for op in op_table.ALL if op.inline is not None]
+NAMESPACE = vars(op_table)
+
+
+def _arity(op: Any, data: st.DataObject | None = None) -> int:
+    """How many inputs to give ``op``: its parameters, or a drawn count for a fused op."""
+    if op is op_table.SUM:
+        return data.draw(st.integers(1, 5), label="terms") if data else 3
+    if op in (op_table.DOT, op_table.AFFINE):
+        n = data.draw(st.integers(1, 4), label="pairs") if data else 2
+        return 2 * n + (op is op_table.AFFINE)
+    return op.forward.__code__.co_argcount  # type: ignore[no-any-return]
+
+
+def _inlined(op: Any) -> bool:
+    names = [f"v{i}" for i in range(_arity(op))]
+    forward = inline.expression(op.forward, names, NAMESPACE)
+    return forward is not None and inline.items(op.local, [*names, "out"], NAMESPACE) is not None
+
+
+INLINED = [op for op in op_table.ALL if _inlined(op)]
 
 
 def _same_float(a: float, b: float) -> bool:
@@ -189,18 +208,24 @@ def _outcome(fn: Callable[[], Any]) -> Any:
         return type(exc)
 
 
-def _arity(op: Any, data: st.DataObject) -> int:
-    if op in (op_table.SUM,):
-        return data.draw(st.integers(1, 5), label="terms")
-    if op in (op_table.DOT, op_table.AFFINE):
-        n = data.draw(st.integers(1, 4), label="pairs")
-        return 2 * n + (op is op_table.AFFINE)
-    return op.forward.__code__.co_argcount  # type: ignore[no-any-return]
-
-
-def test_the_ops_compile_relies_on_have_an_inline_form() -> None:
+def test_the_ops_compile_relies_on_are_pasted_in() -> None:
     names = {op.name for op in INLINED}
-    assert {"+", "-", "*", "/", "relu", "tanh", "exp", "sum", "dot", "dot+b"} <= names
+    assert {
+        "+",
+        "-",
+        "*",
+        "neg",
+        "relu",
+        "abs",
+        "tanh",
+        "exp",
+        "sin",
+        "cos",
+        "dot",
+        "dot+b",
+    } <= names
+    # several statements, math.fsum or a closure: called, not pasted
+    assert {"/", "log", "sqrt", "sigmoid", "**", "sum"}.isdisjoint(names)
 
 
 @pytest.mark.parametrize("op", INLINED, ids=[op.name for op in INLINED])
@@ -209,8 +234,10 @@ def test_inline_source_gives_the_functions_floats_exactly(op: Any, data: st.Data
     n = _arity(op, data)
     xs = data.draw(st.lists(SPECIAL, min_size=n, max_size=n))
     names = [f"v{i}" for i in range(len(xs))]
-    value_src, local_srcs = op.inline(*names, "out")
-    scope = {**vars(op_table), **dict(zip(names, xs))}
+    value_src = inline.expression(op.forward, names, NAMESPACE)
+    local_srcs = inline.items(op.local, [*names, "out"], NAMESPACE)
+    assert value_src is not None and local_srcs is not None
+    scope = {**NAMESPACE, **dict(zip(names, xs))}
     got = _outcome(lambda: eval(value_src, scope))
     expected = _outcome(lambda: op.forward(*xs))
     if isinstance(expected, type):

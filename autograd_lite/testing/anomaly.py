@@ -43,38 +43,38 @@ def _origin_of(frame: FrameType | None) -> str:
 
 
 def _describe_inputs(node: Value) -> str:
-    if not node._prev:
+    if not node.parents:
         return "no inputs"
-    return ", ".join(p._describe() for p in node._prev)
+    return ", ".join(p.describe() for p in node.parents)
 
 
 def _record(node: Value) -> None:
-    # The hook runs inside engine._apply, called from a Value method or an Op; start above it.
-    node._origin = _origin_of(sys._getframe(1))
+    # The hook runs inside engine.make_node, called from a Value method; start above it.
+    node.origin = _origin_of(sys._getframe(1))
     if not math.isfinite(node.data):
         raise AnomalyError(
-            f"op {node._op!r} produced {node.data!r} in the forward pass from inputs "
-            f"[{_describe_inputs(node)}]; the node was created at {node._origin}"
+            f"op {node.op!r} produced {node.data!r} in the forward pass from inputs "
+            f"[{_describe_inputs(node)}]; the node was created at {node.origin}"
         )
 
 
 def _created(node: Value) -> str:
-    return node._origin or "an unknown line (it was created outside detect_anomaly())"
+    return node.origin or "an unknown line (it was created outside detect_anomaly())"
 
 
 def _check_backward(node: Value, g: float) -> None:
-    name = f"op {node._op!r}" if node._op else f"leaf {node._describe()}"
+    name = f"op {node.op!r}" if node.op else f"leaf {node.describe()}"
     if not math.isfinite(g):
         raise AnomalyError(
             f"{name} received the gradient {g!r} in backward(); the node was created at "
             f"{_created(node)}"
         )
-    for i, (parent, local) in enumerate(zip(node._prev, node._local)):
+    for i, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
         term = g * local
         if not math.isfinite(term):
             raise AnomalyError(
                 f"backward through {name} gives {term!r} for its input {i} "
-                f"({parent._describe()}): incoming gradient {g!r} times local derivative "
+                f"({parent.describe()}): incoming gradient {g!r} times local derivative "
                 f"{local!r}; inputs [{_describe_inputs(node)}]; the node was created at "
                 f"{_created(node)}"
             )
@@ -84,7 +84,7 @@ def _check_backward(node: Value, g: float) -> None:
 def detect_anomaly() -> Iterator[None]:
     """Raise `AnomalyError` at the first NaN/inf value or gradient, naming op, inputs and line.
 
-    While active, every new node records the source line that created it (in ``node._origin``)
+    While active, every new node records the source line that created it (in ``node.origin``)
     and is checked for a finite value; ``backward()`` checks every gradient and every
     contribution ``grad * local derivative`` sent to a parent. Outside the block nothing is
     recorded or checked, so normal code pays nothing. (``backward(create_graph=True)`` is not
