@@ -259,5 +259,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  {line}", file=sys.stderr)
         else:
             say(f"  {line}")
-    say(f"Load the model again with: MLP.load({os.fspath(out / 'model.json')!r})")
+    say(
+        "Load the model again with: autograd_lite.checkpoint.load("
+        f"{os.fspath(out / 'model.json')!r})"
+    )
     return 130 if history.stopped == "interrupted" else 0

@@ -36,8 +36,8 @@ def test_save_then_load_gives_identical_predictions(
     tmp_path: Path, sizes: list[int], activation: str, final: str
 ) -> None:
     model = MLP(2, sizes, activation=activation, final_activation=final, seed=3)
-    model.save(tmp_path / "m.json")
-    again = MLP.load(tmp_path / "m.json")
+    save(model, tmp_path / "m.json")
+    again = load(tmp_path / "m.json")
     assert repr(again) == repr(model)
     assert [p.data for p in again.parameters()] == [p.data for p in model.parameters()]
     assert outputs(again) == outputs(model)

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from autograd_lite import checkpoint
 from autograd_lite.demo import main
-from autograd_lite.nn import MLP
 
 ROOT = Path(__file__).resolve().parent.parent
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -47,7 +47,7 @@ def test_demo_writes_all_four_files(tmp_path: Path) -> None:
     assert svg.tag.endswith("svg")
     text = (out / "neuron_graph.svg").read_text()
     assert "grad" in text and "relu" in text and "w1" in text
-    model = MLP.load(out / "model.json")
+    model = checkpoint.load(out / "model.json")
     assert [len(layer.neurons) for layer in model.layers] == [16, 16, 1]
 
 
