@@ -272,7 +272,7 @@ def _number(kind: type[int] | type[float], source: str) -> Any:
 
 def _check_depth(data: Any, source: str) -> None:
     """Refuse nesting deeper than `MAX_DEPTH`, walking with a stack (no recursion)."""
-    stack = [(data, 1)]
+    stack = [(data, 1)] if isinstance(data, dict | list) else []
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:

@@ -161,6 +161,10 @@ def test_truncated_and_empty_files_are_rejected(tmp_path: Path) -> None:
     path.write_text("")
     with pytest.raises(CheckpointError, match="the file is empty"):
         load(path)
+    for text in ("null", "3", '"model"'):  # valid JSON, but no object at the top
+        path.write_text(text)
+        with pytest.raises(CheckpointError, match="not an autograd-lite checkpoint"):
+            load(path)
     path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
     with pytest.raises(CheckpointError, match="not a text file"):
         load(path)
