@@ -7,19 +7,21 @@ training (see `early_stopping`). Ctrl-C also stops cleanly: `fit` returns what i
 from __future__ import annotations
 
 import functools
+import gc
 import math
 import random
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .compile import Compiled, TracingError
 from .compile import compile as compile_
 from .data import batches
-from .engine import Value, _gc_paused
+from .engine import Value
 from .losses import accuracy
 from .modes import no_grad
 
@@ -88,13 +90,53 @@ def _rows(X: Sequence[Sequence[float]], y: Sequence[Any], name: str) -> list[lis
         raise ValueError(f"fit(): {name} is empty")
     rows: list[list[float]] = []
     for i, x in enumerate(X):
-        row = [float(v) for v in x] if isinstance(x, Sequence) else [float(x)]
+        row = _numbers(x if isinstance(x, Sequence) else [x], f"{name}[{i}]")
         if len(row) != len(rows[0] if rows else row):
             raise ValueError(
                 f"fit(): {name}[{i}] has {len(row)} features, {name}[0] has {len(rows[0])}"
             )
         rows.append(row)
     return rows
+
+
+def _numbers(sample: Sequence[Any], where: str) -> list[float]:
+    # A NaN or inf in the data would only show up later as a non-finite loss, which reads
+    # like a learning-rate problem: name the sample instead.
+    row = []
+    for j, v in enumerate(sample):
+        try:
+            number = float(v)
+        except (TypeError, ValueError):
+            raise ValueError(f"fit(): {where}[{j}] is {v!r}, not a number") from None
+        if not math.isfinite(number):
+            raise ValueError(
+                f"fit(): {where}[{j}] is {number}; the data must be finite numbers "
+                "(drop or fill in that sample)"
+            )
+        row.append(number)
+    return row
+
+
+def _finite_targets(y: Sequence[Any], name: str) -> list[Any]:
+    for i, t in enumerate(y):
+        if isinstance(t, float) and not math.isfinite(t):
+            raise ValueError(f"fit(): {name}[{i}] is {t}; targets must be finite")
+    return list(y)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector, restoring its previous state afterwards.
+
+    The engine has its own (private) copy; this one keeps train.py on public names only.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _eager_step(
@@ -299,6 +341,8 @@ def fit(
         The `History`. Ctrl-C ends training early and returns the epochs completed.
 
     Raises:
+        ValueError: a sample or target that is not a finite number (named by its index), or
+            ragged rows.
         FloatingPointError: when the loss becomes nan or infinite (the learning rate is too high).
 
     Example:
@@ -316,8 +360,10 @@ def fit(
         raise ValueError(f"fit(epochs=...) needs a positive int, got {epochs!r}")
     if not callable(loss):
         raise TypeError(f"fit(loss=...) needs a function (outputs, targets) -> Value, got {loss!r}")
-    rows, targets = _rows(X, y, "X"), list(y)
-    val_rows = None if val is None else (_rows(val[0], val[1], "val X"), list(val[1]))
+    rows, targets = _rows(X, y, "X"), _finite_targets(y, "y")
+    val_rows = (
+        None if val is None else (_rows(val[0], val[1], "val X"), _finite_targets(val[1], "val y"))
+    )
     rng = random.Random(seed)
     step: Callable[[list[list[float]], list[Any]], tuple[float, list[Any]]]
     if compile:

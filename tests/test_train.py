@@ -223,6 +223,20 @@ def test_bad_arguments_are_rejected(options: dict[str, Any], message: str) -> No
         small_fit(**options)
 
 
+@pytest.mark.parametrize(("X", "y", "message"), [
+    ([[0.0, 1.0], [math.nan, 2.0]], [1, 0], r"X\[1\]\[0\] is nan; the data must be finite"),
+    ([[0.0, math.inf], [1.0, 2.0]], [1, 0], r"X\[0\]\[1\] is inf"),
+    ([[0.0, "a"], [1.0, 2.0]], [1, 0], r"X\[0\]\[1\] is 'a', not a number"),
+    ([[0.0, 1.0], [1.0, 2.0]], [1.0, math.nan], r"y\[1\] is nan; targets must be finite"),
+])  # fmt: skip
+def test_non_finite_data_is_named_not_blamed_on_the_learning_rate(
+    X: list[list[Any]], y: list[Any], message: str
+) -> None:
+    model = MLP(2, [1], seed=0)
+    with pytest.raises(ValueError, match=message):
+        fit(model, X, y, loss=hinge, optimizer=SGD(model.parameters(), lr=0.1), progress=False)
+
+
 def test_ragged_rows_are_rejected() -> None:
     model = MLP(2, [1], seed=0)
     with pytest.raises(ValueError, match=r"X\[1\] has 3 features, X\[0\] has 2"):
