@@ -181,6 +181,49 @@ def _check_optimizer(state: Any, n_params: int, source: str) -> dict[str, Any] |
     return dict(state)
 
 
+_Rows = list[tuple[list[float], float]]
+
+
+def _check_layers(
+    layers: list[Any], nin: int, source: str
+) -> tuple[list[int], list[str], list[_Rows], int]:
+    """Each layer's size, activation and (weights, bias) rows, and the parameter count."""
+    width, n_params = nin, 0
+    sizes: list[int] = []
+    acts: list[str] = []
+    weights: list[_Rows] = []
+    for i, layer in enumerate(layers):
+        where = f"model.layers[{i}]"
+        act = _get(layer, "activation", str, where, source)
+        if act not in ACTIVATIONS:
+            raise _fail(source, f"{where}.activation is {act!r}; expected one of {ACTIVATIONS}")
+        neurons = _get(layer, "neurons", list, where, source)
+        if not neurons:
+            raise _fail(source, f"{where}.neurons is empty")
+        n_params += len(neurons) * (width + 1)
+        if n_params > MAX_PARAMETERS:
+            raise _fail(
+                source, f"the model has over {MAX_PARAMETERS} parameters, the limit for loading"
+            )
+        rows = []
+        for j, neuron in enumerate(neurons):
+            at = f"{where}.neurons[{j}]"
+            w = _get(neuron, "w", list, at, source)
+            if len(w) != width:
+                raise _fail(
+                    source, f"{at}.w has {len(w)} weights, but its layer gets {width} inputs"
+                )
+            ws = [_finite(x, f"{at}.w[{k}]", source) for k, x in enumerate(w)]
+            rows.append(
+                (ws, _finite(_get(neuron, "b", (int, float), at, source), f"{at}.b", source))
+            )
+        sizes.append(len(neurons))
+        acts.append(act)
+        weights.append(rows)
+        width = len(neurons)
+    return sizes, acts, weights, n_params
+
+
 def from_dict(data: Any, source: str = "checkpoint") -> Checkpoint:
     """Validate checkpoint data completely, then build the model (``source`` names it in errors).
 
@@ -212,36 +255,7 @@ def from_dict(data: Any, source: str = "checkpoint") -> Checkpoint:
     layers = _get(spec, "layers", list, "model", source)
     if not layers:
         raise _fail(source, "model.layers is empty")
-    width, sizes, acts, weights, n_params = nin, [], [], [], 0
-    for i, layer in enumerate(layers):
-        where = f"model.layers[{i}]"
-        act = _get(layer, "activation", str, where, source)
-        if act not in ACTIVATIONS:
-            raise _fail(source, f"{where}.activation is {act!r}; expected one of {ACTIVATIONS}")
-        neurons = _get(layer, "neurons", list, where, source)
-        if not neurons:
-            raise _fail(source, f"{where}.neurons is empty")
-        n_params += len(neurons) * (width + 1)
-        if n_params > MAX_PARAMETERS:
-            raise _fail(
-                source, f"the model has over {MAX_PARAMETERS} parameters, the limit for loading"
-            )
-        rows = []
-        for j, neuron in enumerate(neurons):
-            at = f"{where}.neurons[{j}]"
-            w = _get(neuron, "w", list, at, source)
-            if len(w) != width:
-                raise _fail(
-                    source, f"{at}.w has {len(w)} weights, but its layer gets {width} inputs"
-                )
-            ws = [_finite(x, f"{at}.w[{k}]", source) for k, x in enumerate(w)]
-            rows.append(
-                (ws, _finite(_get(neuron, "b", (int, float), at, source), f"{at}.b", source))
-            )
-        sizes.append(len(neurons))
-        acts.append(act)
-        weights.append(rows)
-        width = len(neurons)
+    sizes, acts, weights, n_params = _check_layers(layers, nin, source)
     optimizer = _check_optimizer(data.get("optimizer"), n_params, source)
     metadata = data.get("metadata") or {}
     if not isinstance(metadata, dict):

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -294,16 +295,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run("autograd-lite demo", _demo, argv)
 
 
-def _demo(arguments: list[str]) -> int:
-    args = build_parser().parse_args(arguments)
-    out: Path = args.out
-    _check_out(out)
+@dataclass
+class _Setup:
+    """Everything a run trains with, built from the options before any training."""
+
+    X: list[list[float]]
+    labels: list[int]
+    noise: float
+    lr: float
+    model: MLP
+    optimizer: Optimizer
+    rate: str  # the optimizer and its learning rate, in words
+
+    def loss(self, outputs: list[Any], targets: list[Any]) -> Value:
+        return hinge(outputs, targets) + l2(self.model.parameters(), L2_ALPHA)
+
+
+def _setup(args: argparse.Namespace) -> _Setup:
     make, default_noise = DATASETS[args.dataset]
     noise = default_noise if args.noise is None else args.noise
     X, labels = make(args.samples, noise, args.seed)
-    y = [1 if c == 1 else -1 for c in labels]  # the max-margin loss wants +-1
-    sizes = [*args.hidden, 1]
-    model = MLP(2, sizes, activation=args.activation, seed=args.seed)
+    model = MLP(2, [*args.hidden, 1], activation=args.activation, seed=args.seed)
     lr = args.lr or DEFAULT_LR[args.optimizer]
     optimizer: Optimizer
     if args.optimizer == "sgd":
@@ -312,40 +324,51 @@ def _demo(arguments: list[str]) -> int:
     else:
         optimizer = Adam(model.parameters(), lr=lr)
         rate = f"Adam, rate {lr:g}"
-    params = model.parameters()
+    return _Setup(X, labels, noise, lr, model, optimizer, rate)
 
-    def loss(outputs: list[Any], targets: list[Any]) -> Value:
-        return hinge(outputs, targets) + l2(params, L2_ALPHA)
 
+def _train(args: argparse.Namespace, job: _Setup) -> History:
+    y = [1 if c == 1 else -1 for c in job.labels]  # the max-margin loss wants +-1
+    try:
+        return fit(
+            job.model,
+            job.X,
+            y,
+            loss=job.loss,
+            optimizer=job.optimizer,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            progress=not args.quiet,
+            seed=args.seed,
+        )
+    except (FloatingPointError, OverflowError) as exc:
+        raise ArithmeticError(
+            f"training diverged ({exc}); try a smaller --lr (it was {job.lr:g})"
+            + (" or less --noise" if job.noise > 1 else "")
+        ) from None
+
+
+def _demo(arguments: list[str]) -> int:
+    args = build_parser().parse_args(arguments)
+    out: Path = args.out
+    _check_out(out)
+    job = _setup(args)
     say = (lambda *a: None) if args.quiet else print
-    title = f"{args.dataset} ({args.samples} points, noise {noise:g})"
-    say(f"Training MLP(2, {sizes}) [{args.activation}, {len(params)} parameters] on {title}")
+    title = f"{args.dataset} ({args.samples} points, noise {job.noise:g})"
+    n_params = len(job.model.parameters())
+    sizes = [*args.hidden, 1]
+    say(f"Training MLP(2, {sizes}) [{args.activation}, {n_params} parameters] on {title}")
     say(
-        f"  loss: max-margin (hinge) + L2 {L2_ALPHA:g}; {rate}; {args.epochs} epochs; "
+        f"  loss: max-margin (hinge) + L2 {L2_ALPHA:g}; {job.rate}; {args.epochs} epochs; "
         f"seed {args.seed}"
     )
     staging = _Staging(out)
     try:
         start = time.perf_counter()
-        try:
-            history = fit(
-                model,
-                X,
-                y,
-                loss=loss,
-                optimizer=optimizer,
-                epochs=args.epochs,
-                batch_size=args.batch_size,
-                progress=not args.quiet,
-                seed=args.seed,
-            )
-        except (FloatingPointError, OverflowError) as exc:
-            raise ArithmeticError(
-                f"training diverged ({exc}); try a smaller --lr (it was {lr:g})"
-                + (" or less --noise" if noise > 1 else "")
-            ) from None
+        history = _train(args, job)
         seconds = time.perf_counter() - start
-        final_loss, final_acc = evaluate(model, X, y, loss, accuracy)
+        y = [1 if c == 1 else -1 for c in job.labels]
+        final_loss, final_acc = evaluate(job.model, job.X, y, job.loss, accuracy)
         if history.stopped == "interrupted":
             print(f"Stopped by Ctrl-C after {len(history)} epochs; saving what was learned.")
         say(
@@ -353,19 +376,19 @@ def _demo(arguments: list[str]) -> int:
             # is the trained model's, so the two may differ in the last digits.
             f"Done in {seconds:.1f} s ({len(history)} epochs): the trained model's loss "
             f"{final_loss:.4f}, training accuracy {final_acc:.1%} "
-            f"({round(final_acc * len(X))}/{len(X)})"
+            f"({round(final_acc * len(job.X))}/{len(job.X)})"
         )
         report = _Report()
         checkpoint.save(
-            model,
+            job.model,
             staging.folder / "model.json",
-            optimizer=optimizer,
-            metadata=_metadata(args, noise, lr, history, final_loss, final_acc),
+            optimizer=job.optimizer,
+            metadata=_metadata(args, job, history, final_loss, final_acc),
         )
         report.wrote("model.json")
         if len(history):
-            _write_plots(model, history, X, labels, staging.folder, title, report)
-        _write_graph(model, X[0], staging.folder, report)
+            _write_plots(job.model, history, job.X, job.labels, staging.folder, title, report)
+        _write_graph(job.model, job.X[0], staging.folder, report)
         staging.commit(list(report.files))
     except BaseException:
         staging.discard()
@@ -375,17 +398,14 @@ def _demo(arguments: list[str]) -> int:
         say(f"  {out / name}" + (f"  ({note})" if note else ""))
     for line in report.skipped:
         print(f"  {line}", file=sys.stderr)
-    say(
-        "Load the model again with: autograd_lite.checkpoint.load("
-        f"{os.fspath(out / 'model.json')!r})"
-    )
+    where = os.fspath(out / "model.json")
+    say(f"Load the model again with: autograd_lite.checkpoint.load({where!r})")
     return 130 if history.stopped == "interrupted" else 0
 
 
 def _metadata(
     args: argparse.Namespace,
-    noise: float,
-    lr: float,
+    job: _Setup,
     history: History,
     final_loss: float,
     final_acc: float,
@@ -396,7 +416,7 @@ def _metadata(
     return {
         "dataset": args.dataset,
         "samples": args.samples,
-        "noise": noise,
+        "noise": job.noise,
         "seed": args.seed,
         "epochs": len(history),
         "loss": final_loss,
@@ -407,7 +427,7 @@ def _metadata(
             "activation": args.activation,
             "epochs": args.epochs,
             "optimizer": args.optimizer,
-            "lr": lr,
+            "lr": job.lr,
             "batch_size": args.batch_size,
         },
     }

@@ -139,6 +139,16 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _keep_complete_epochs(history: History) -> None:
+    # Ctrl-C may land between two appends: keep only the epochs that were fully recorded (the
+    # time is appended last).
+    done = len(history.time)
+    for series in (history.epoch, history.loss, history.accuracy, history.lr):
+        del series[done:]
+    if history.val_loss:
+        del history.val_loss[done:], history.val_accuracy[done:]
+
+
 def _eager_step(
     model: Model, loss: Loss, xb: list[list[float]], yb: list[Any]
 ) -> tuple[float, list[Any]]:
@@ -361,9 +371,7 @@ def fit(
     if not callable(loss):
         raise TypeError(f"fit(loss=...) needs a function (outputs, targets) -> Value, got {loss!r}")
     rows, targets = _rows(X, y, "X"), _finite_targets(y, "y")
-    val_rows = (
-        None if val is None else (_rows(val[0], val[1], "val X"), _finite_targets(val[1], "val y"))
-    )
+    val_rows = None if val is None else (_rows(*val, "val X"), _finite_targets(val[1], "val y"))
     rng = random.Random(seed)
     step: Callable[[list[list[float]], list[Any]], tuple[float, list[Any]]]
     if compile:
@@ -409,12 +417,7 @@ def fit(
                 break
     except KeyboardInterrupt:
         history.stopped = "interrupted"
-        # Ctrl-C may land between two appends: keep only the epochs that were fully recorded.
-        done = len(history.time)
-        for series in (history.epoch, history.loss, history.accuracy, history.lr):
-            del series[done:]
-        if val_rows is not None:
-            del history.val_loss[done:], history.val_accuracy[done:]
+        _keep_complete_epochs(history)
     finally:
         if bar is not None:
             bar.close()
