@@ -295,7 +295,7 @@ def _progress_bar(show: bool, epochs: int) -> Any:
         from tqdm.auto import tqdm
     except ImportError:
         warnings.warn(
-            "no progress bar: tqdm is not installed (pip install tqdm, or autograd-lite[train]); "
+            'no progress bar: tqdm is not installed (pip install "autograd-lite[train]"); '
             "pass progress=False to silence this",
             stacklevel=3,
         )

@@ -113,7 +113,7 @@ def test_missing_tqdm_warns_and_trains_anyway(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setitem(sys.modules, "tqdm", None)
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)
     monkeypatch.setattr(sys, "stderr", FakeTerminal())
-    with pytest.warns(UserWarning, match="pip install tqdm"):
+    with pytest.warns(UserWarning, match=r'pip install "autograd-lite\[train\]"'):
         _, h = small_fit(epochs=2, progress=True)
     assert len(h) == 2
     with warnings.catch_warnings():
