@@ -124,6 +124,11 @@ def save(
 ) -> None:
     """Write ``model`` (and optionally its optimizer's state) to ``path`` atomically.
 
+    Raises:
+        ValueError: metadata that is not JSON data (a NaN, an object) or that `load` would
+            refuse (nesting or a number over the limits); nothing is written.
+        OSError: the file cannot be written; it names ``path``, and the old file is kept.
+
     Example:
         >>> import pathlib, tempfile
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "model.json"
@@ -133,9 +138,21 @@ def save(
         True
     """
     data = to_dict(model, optimizer, metadata)
+    target = os.fspath(path)
+    # Serialise and check first: a save fails before touching the disk if the metadata is not
+    # JSON, or if `load` would refuse the result (a limit), rather than writing such a file.
+    try:
+        text = json.dumps(data, indent=1, allow_nan=False) + "\n"
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ValueError(
+            f"cannot save {target}: the metadata is not plain JSON data ({exc})"
+        ) from None
+    try:
+        _parse(text.encode(), "")
+    except CheckpointError as exc:
+        raise ValueError(f"cannot save {target}: {str(exc).removeprefix(': ')}") from None
     with atomic_open(path, "w") as handle:
-        json.dump(data, handle, indent=1, allow_nan=False)
-        handle.write("\n")
+        handle.write(text)
 
 
 def _fail(source: str, message: str) -> CheckpointError:

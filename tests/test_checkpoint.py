@@ -194,16 +194,15 @@ def test_a_crash_in_the_middle_of_writing_leaves_the_old_file(
 ) -> None:
     path, _ = good(tmp_path)
     before = path.read_bytes()
-    real_dump = json.dump
+    real_fsync = os.fsync
 
-    def half_then_crash(obj: Any, handle: Any, **kw: Any) -> None:
-        handle.write(json.dumps(obj, **kw)[:100])  # part of the new file reaches the disk
-        raise KeyboardInterrupt  # e.g. Ctrl-C or the process being killed
+    def crash(fd: int) -> None:  # the new text is in the temporary file, not yet in place
+        raise KeyboardInterrupt  # e.g. Ctrl-C
 
-    monkeypatch.setattr(checkpoint.json, "dump", half_then_crash)
+    monkeypatch.setattr(os, "fsync", crash)
     with pytest.raises(KeyboardInterrupt):
         save(MLP(2, [3, 1], seed=9), path)
-    monkeypatch.setattr(checkpoint.json, "dump", real_dump)
+    monkeypatch.setattr(os, "fsync", real_fsync)
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["model.json"]
     assert outputs(load(path)) == outputs(MLP(2, [3, 1], seed=0))
@@ -302,3 +301,21 @@ def test_a_folder_that_refuses_the_temporary_file_is_named_by_the_target(
     with pytest.raises(PermissionError) as info:
         save(MLP(2, [1], seed=0), tmp_path / "m.json")
     assert str(info.value) == f"[Errno 13] cannot write {tmp_path / 'm.json'}: Permission denied"
+
+
+@pytest.mark.parametrize(("metadata", "message"), [
+    ({"loss": float("nan")}, "the metadata is not plain JSON data"),
+    ({"model": MLP}, "the metadata is not plain JSON data"),
+    ({"deep": json.loads("[" * 40 + "]" * 40)}, "nested deeper than 32 levels"),
+    ({"big": 10**200}, "a number of 201 characters"),
+])  # fmt: skip
+def test_metadata_that_load_would_refuse_is_refused_by_save(
+    tmp_path: Path, metadata: dict[str, Any], message: str
+) -> None:
+    path, _ = good(tmp_path)
+    before = path.read_bytes()
+    with pytest.raises(
+        ValueError, match=f"cannot save {path}: .*{__import__('re').escape(message)}"
+    ):
+        save(MLP(2, [3, 1], seed=1), path, metadata=metadata)
+    assert path.read_bytes() == before and os.listdir(tmp_path) == ["model.json"]
