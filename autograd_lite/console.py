@@ -84,7 +84,7 @@ def _terminated(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt("terminated")
 
 
-EXPECTED = (ValueError, OSError, ArithmeticError, ImportError, LookupError)
+EXPECTED = (ValueError, OSError, ArithmeticError, ImportError)
 
 
 def run(prog: str, command: Callable[[list[str]], int], argv: Sequence[str] | None = None) -> int:
