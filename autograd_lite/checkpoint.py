@@ -24,6 +24,10 @@ from .nn import ACTIVATIONS, MLP, Module
 __all__ = [
     "FORMAT",
     "VERSION",
+    "MAX_BYTES",
+    "MAX_NUMBER_CHARS",
+    "MAX_DEPTH",
+    "MAX_PARAMETERS",
     "Checkpoint",
     "CheckpointError",
     "save",
@@ -35,6 +39,13 @@ __all__ = [
 
 FORMAT = "autograd-lite checkpoint"
 VERSION = 1
+
+# Limits that keep a hostile or corrupt file from exhausting memory, time or the stack; each
+# is far above what a model this engine can train needs (a 1M-parameter file is about 25 MB).
+MAX_BYTES = 256 * 2**20
+MAX_NUMBER_CHARS = 100  # longer than any float's repr; int() of 4,300+ digits is refused anyway
+MAX_DEPTH = 32  # the model needs 6 levels; metadata gets the rest
+MAX_PARAMETERS = 5_000_000
 
 
 class CheckpointError(ValueError):
@@ -113,6 +124,11 @@ def save(
 ) -> None:
     """Write ``model`` (and optionally its optimizer's state) to ``path`` atomically.
 
+    Raises:
+        ValueError: metadata that is not JSON data (a NaN, an object) or that `load` would
+            refuse (nesting or a number over the limits); nothing is written.
+        OSError: the file cannot be written; it names ``path``, and the old file is kept.
+
     Example:
         >>> import pathlib, tempfile
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "model.json"
@@ -122,9 +138,21 @@ def save(
         True
     """
     data = to_dict(model, optimizer, metadata)
+    target = os.fspath(path)
+    # Serialise and check first: a save fails before touching the disk if the metadata is not
+    # JSON, or if `load` would refuse the result (a limit), rather than writing such a file.
+    try:
+        text = json.dumps(data, indent=1, allow_nan=False) + "\n"
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ValueError(
+            f"cannot save {target}: the metadata is not plain JSON data ({exc})"
+        ) from None
+    try:
+        _parse(text.encode(), "")
+    except CheckpointError as exc:
+        raise ValueError(f"cannot save {target}: {str(exc).removeprefix(': ')}") from None
     with atomic_open(path, "w") as handle:
-        json.dump(data, handle, indent=1, allow_nan=False)
-        handle.write("\n")
+        handle.write(text)
 
 
 def _fail(source: str, message: str) -> CheckpointError:
@@ -170,6 +198,49 @@ def _check_optimizer(state: Any, n_params: int, source: str) -> dict[str, Any] |
     return dict(state)
 
 
+_Rows = list[tuple[list[float], float]]
+
+
+def _check_layers(
+    layers: list[Any], nin: int, source: str
+) -> tuple[list[int], list[str], list[_Rows], int]:
+    """Each layer's size, activation and (weights, bias) rows, and the parameter count."""
+    width, n_params = nin, 0
+    sizes: list[int] = []
+    acts: list[str] = []
+    weights: list[_Rows] = []
+    for i, layer in enumerate(layers):
+        where = f"model.layers[{i}]"
+        act = _get(layer, "activation", str, where, source)
+        if act not in ACTIVATIONS:
+            raise _fail(source, f"{where}.activation is {act!r}; expected one of {ACTIVATIONS}")
+        neurons = _get(layer, "neurons", list, where, source)
+        if not neurons:
+            raise _fail(source, f"{where}.neurons is empty")
+        n_params += len(neurons) * (width + 1)
+        if n_params > MAX_PARAMETERS:
+            raise _fail(
+                source, f"the model has over {MAX_PARAMETERS} parameters, the limit for loading"
+            )
+        rows = []
+        for j, neuron in enumerate(neurons):
+            at = f"{where}.neurons[{j}]"
+            w = _get(neuron, "w", list, at, source)
+            if len(w) != width:
+                raise _fail(
+                    source, f"{at}.w has {len(w)} weights, but its layer gets {width} inputs"
+                )
+            ws = [_finite(x, f"{at}.w[{k}]", source) for k, x in enumerate(w)]
+            rows.append(
+                (ws, _finite(_get(neuron, "b", (int, float), at, source), f"{at}.b", source))
+            )
+        sizes.append(len(neurons))
+        acts.append(act)
+        weights.append(rows)
+        width = len(neurons)
+    return sizes, acts, weights, n_params
+
+
 def from_dict(data: Any, source: str = "checkpoint") -> Checkpoint:
     """Validate checkpoint data completely, then build the model (``source`` names it in errors).
 
@@ -201,32 +272,7 @@ def from_dict(data: Any, source: str = "checkpoint") -> Checkpoint:
     layers = _get(spec, "layers", list, "model", source)
     if not layers:
         raise _fail(source, "model.layers is empty")
-    width, sizes, acts, weights = nin, [], [], []
-    for i, layer in enumerate(layers):
-        where = f"model.layers[{i}]"
-        act = _get(layer, "activation", str, where, source)
-        if act not in ACTIVATIONS:
-            raise _fail(source, f"{where}.activation is {act!r}; expected one of {ACTIVATIONS}")
-        neurons = _get(layer, "neurons", list, where, source)
-        if not neurons:
-            raise _fail(source, f"{where}.neurons is empty")
-        rows = []
-        for j, neuron in enumerate(neurons):
-            at = f"{where}.neurons[{j}]"
-            w = _get(neuron, "w", list, at, source)
-            if len(w) != width:
-                raise _fail(
-                    source, f"{at}.w has {len(w)} weights, but its layer gets {width} inputs"
-                )
-            ws = [_finite(x, f"{at}.w[{k}]", source) for k, x in enumerate(w)]
-            rows.append(
-                (ws, _finite(_get(neuron, "b", (int, float), at, source), f"{at}.b", source))
-            )
-        sizes.append(len(neurons))
-        acts.append(act)
-        weights.append(rows)
-        width = len(neurons)
-    n_params = sum(n * (len(rows[0][0]) + 1) for n, rows in zip(sizes, weights))
+    sizes, acts, weights, n_params = _check_layers(layers, nin, source)
     optimizer = _check_optimizer(data.get("optimizer"), n_params, source)
     metadata = data.get("metadata") or {}
     if not isinstance(metadata, dict):
@@ -242,13 +288,61 @@ def from_dict(data: Any, source: str = "checkpoint") -> Checkpoint:
     return Checkpoint(model, optimizer, metadata)
 
 
-def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
+def _number(kind: type[int] | type[float], source: str) -> Any:
+    def parse(text: str) -> int | float:
+        if len(text) > MAX_NUMBER_CHARS:
+            raise _fail(
+                source,
+                f"a number of {len(text)} characters ({text[:20]}...); the limit is "
+                f"{MAX_NUMBER_CHARS}",
+            )
+        return kind(text)
+
+    return parse
+
+
+def _check_depth(data: Any, source: str) -> None:
+    """Refuse nesting deeper than `MAX_DEPTH`, walking with a stack (no recursion)."""
+    stack = [(data, 1)] if isinstance(data, dict | list) else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _fail(source, f"nested deeper than {MAX_DEPTH} levels")
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+
+
+def _parse(raw: bytes, source: str) -> Any:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _fail(source, "not a text file (not UTF-8); is this a checkpoint?") from None
+    if not text.strip():
+        raise _fail(source, "the file is empty")
+    try:
+        data = json.loads(text, parse_int=_number(int, source), parse_float=_number(float, source))
+    except json.JSONDecodeError as exc:
+        raise _fail(
+            source,
+            f"not valid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}); "
+            "the file may be truncated or hand-edited",
+        ) from None
+    except RecursionError:
+        raise _fail(source, f"nested deeper than {MAX_DEPTH} levels") from None
+    _check_depth(data, source)
+    return data
+
+
+def load_checkpoint(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> Checkpoint:
     """Read and validate a checkpoint file: the model, the optimizer state and the metadata.
 
     Raises:
         CheckpointError: (a ``ValueError``) naming the file and the problem: not JSON
             (truncated?), another format or version, a missing key, a wrong shape, a non-finite
-            number.
+            number, or a limit exceeded: over ``max_bytes`` bytes, a number written with more
+            than `MAX_NUMBER_CHARS` characters, nesting deeper than `MAX_DEPTH`, more than
+            `MAX_PARAMETERS` parameters.
+        OSError: the file cannot be read (missing, a folder, no permission); it names the file.
 
     Example:
         >>> import pathlib, tempfile
@@ -258,22 +352,11 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
         {'epochs': 5}
     """
     source = os.fspath(path)
-    try:
-        with open(source, encoding="utf-8") as handle:
-            text = handle.read()
-    except UnicodeDecodeError:
-        raise _fail(source, "not a text file (not UTF-8); is this a checkpoint?") from None
-    if not text.strip():
-        raise _fail(source, "the file is empty")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _fail(
-            source,
-            f"not valid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}); "
-            "the file may be truncated or hand-edited",
-        ) from None
-    return from_dict(data, source)
+    with open(source, "rb") as handle:
+        raw = handle.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise _fail(source, f"the file is larger than the limit of {max_bytes} bytes")
+    return from_dict(_parse(raw, source), source)
 
 
 def load(path: str | os.PathLike[str]) -> MLP:

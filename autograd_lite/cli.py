@@ -6,10 +6,11 @@ does only inside the commands that draw (the library modules never do).
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+from .console import OneLineParser, run
 
 __all__ = ["main", "example"]
 
@@ -46,8 +47,35 @@ _DELEGATED = {
 }
 
 
+def _delegate(name: str) -> Callable[[list[str]], int]:
+    def command(args: list[str]) -> int:
+        # Inside the error policy: without the optional packages the import itself fails, and
+        # that failure is reported as one line naming the extra to install.
+        module = importlib.import_module(_DELEGATED[name][0])
+        return int(module.main(args))
+
+    return command
+
+
+def _example(args: list[str]) -> int:
+    parser = OneLineParser(
+        prog="autograd-lite", description="A scalar autograd engine: examples and tools."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("example", help="back-propagate through (x + y) * z and print gradients")
+    for name, (_, help_text) in _DELEGATED.items():
+        commands.add_parser(name, help=help_text, add_help=False)
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    parser.parse_args(args)
+    print(example())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``autograd-lite`` and ``python -m autograd_lite``.
+
+    Every command follows `autograd_lite.console`'s policy: an error is one line on stderr and
+    a non-zero exit status; ``--debug`` shows the traceback.
 
     Example:
         >>> main(["example"])  # doctest: +ELLIPSIS
@@ -56,19 +84,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         0
     """
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "demo":
+        from .demo import main as demo
+
+        return demo(args[1:])  # the demo applies the same policy itself
     if args and args[0] in _DELEGATED:
-        module = importlib.import_module(_DELEGATED[args[0]][0])
-        return int(module.main(args[1:]))
-    parser = argparse.ArgumentParser(
-        prog="autograd-lite", description="A scalar autograd engine: examples and tools."
-    )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("example", help="back-propagate through (x + y) * z and print gradients")
-    for name, (_, help_text) in _DELEGATED.items():
-        commands.add_parser(name, help=help_text, add_help=False)
-    parser.parse_args(args)
-    print(example())
-    return 0
+        return run(f"autograd-lite {args[0]}", _delegate(args[0]), args[1:])
+    return run("autograd-lite", _example, args)
 
 
 if __name__ == "__main__":  # pragma: no cover

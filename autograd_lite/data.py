@@ -8,6 +8,7 @@ same ``random_state`` always gives the same data.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 import random
@@ -23,6 +24,7 @@ __all__ = [
     "train_test_split",
     "batches",
     "load_csv",
+    "CSVError",
 ]
 
 Dataset: TypeAlias = tuple[list[list[float]], list[int]]
@@ -244,25 +246,109 @@ def batches(
         yield [X[i] for i in chunk], [y[i] for i in chunk]
 
 
+class CSVError(ValueError):
+    """A CSV file `load_csv` cannot read: the message names the file, the line and the problem."""
+
+
+MAX_CSV_BYTES = 256 * 2**20  # far above any table a scalar engine trains on in reasonable time
+MAX_COLUMNS = 10_000
+MAX_NUMBER_CHARS = 100  # longer than any float's shortest repr, or a sensible hand-typed one
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
 def _to_float(cell: str, where: str) -> float:
+    if len(cell) > MAX_NUMBER_CHARS:
+        raise CSVError(f"{where}: a cell of {len(cell)} characters is too long for a number")
     try:
         value = float(cell)
     except ValueError:
-        raise ValueError(f"{where}: {cell.strip()!r} is not a number") from None
+        raise CSVError(f"{where}: {cell.strip()!r} is not a number") from None
     if not math.isfinite(value):
-        raise ValueError(f"{where}: {cell.strip()!r} is not a finite number")
+        raise CSVError(f"{where}: {cell.strip()!r} is not a finite number")
     return value
 
 
+def _read_rows(name: str, delimiter: str, max_bytes: int) -> list[tuple[int, list[str]]]:
+    """The non-blank rows of the file with their line numbers (a BOM is not part of a cell)."""
+    with open(name, "rb") as handle:
+        raw = handle.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise CSVError(f"{name}: the file is larger than the limit of {max_bytes} bytes")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CSVError(f"{name}: not a UTF-8 text file ({exc.reason})") from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = []
+    try:
+        for row in reader:
+            if len(row) > MAX_COLUMNS:
+                raise CSVError(
+                    f"{name}: line {reader.line_num} has {len(row)} columns; the limit is "
+                    f"{MAX_COLUMNS}"
+                )
+            if any(cell.strip() for cell in row):
+                rows.append((reader.line_num, row))
+    except csv.Error as exc:
+        # Oversized fields, NUL characters, bad quoting: name the line the reader got to.
+        raise CSVError(f"{name}: line {max(reader.line_num, 1)}: {exc}") from None
+    return rows
+
+
+def _split_header(
+    name: str, rows: list[tuple[int, list[str]]], header: bool | None
+) -> list[str] | None:
+    """Decide whether the first row is a header: given, or guessed when ``header`` is None."""
+    line, first = rows[0]
+    if header is None:
+        texts = [cell for cell in first if cell.strip() and not _is_number(cell)]
+        if not texts:
+            return None
+        # A header has no numbers, so a row that mixes the two is data with a typo or a
+        # header with a numeric name: guessing either way would lose or invent a row.
+        if any(_is_number(cell) for cell in first):
+            raise CSVError(
+                f"{name}: line {line} mixes numbers and text ({texts[0].strip()!r}); fix the "
+                "cell if it is data, or pass header=True if it is a header"
+            )
+        if any(not cell.strip() for cell in first):
+            raise CSVError(
+                f"{name}: line {line} looks like a header but has an empty cell; name every "
+                "column, or pass header=False if it is data"
+            )
+    elif not header:
+        return None
+    return [cell.strip() for cell in first]
+
+
 def load_csv(
-    path: str | os.PathLike[str], *, target: int | str = -1, delimiter: str = ","
+    path: str | os.PathLike[str],
+    *,
+    target: int | str = -1,
+    delimiter: str = ",",
+    header: bool | None = None,
+    max_bytes: int = MAX_CSV_BYTES,
 ) -> tuple[list[list[float]], list[float]]:
     """Read a numeric table: every column but ``target`` becomes a feature.
 
-    A first row with a non-numeric cell is read as the header; ``target`` is a column name
-    (header needed) or a position (``-1``, the last column, by default). Blank lines are skipped.
-    Labels that are whole numbers come back as ints. Any bad line gets a ``ValueError`` naming
-    the file, the line and the problem.
+    ``header=None`` (the default) reads the first row as a header when none of its cells is a
+    number, and refuses a first row that mixes numbers and text (a typo in the data, or a
+    header with a numeric name: pass ``header=True`` or ``False`` to say which). ``target`` is
+    a column name (header needed) or a position (``-1``, the last column, by default). A UTF-8
+    byte-order mark and blank lines are skipped. Labels that are whole numbers come back as
+    ints.
+
+    Raises:
+        CSVError: (a ``ValueError``) naming the file, the line and the problem: a cell that is
+            not a finite number, a ragged row, no data, a file over ``max_bytes``, more than
+            `MAX_COLUMNS` columns, a cell over `MAX_NUMBER_CHARS` characters, or bad CSV.
 
     Example:
         >>> import tempfile, pathlib
@@ -272,49 +358,38 @@ def load_csv(
         ([[3.6, 8.7], [-1.4, 3.3]], [0, 1])
     """
     name = os.fspath(path)
-    try:
-        with open(name, newline="", encoding="utf-8") as handle:
-            rows = [(n, row) for n, row in enumerate(csv.reader(handle, delimiter=delimiter), 1)]
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{name}: not a UTF-8 text file ({exc.reason})") from None
-    rows = [(n, row) for n, row in rows if any(cell.strip() for cell in row)]
+    rows = _read_rows(name, delimiter, max_bytes)
     if not rows:
-        raise ValueError(f"{name}: the file is empty (no rows)")
-    header: list[str] | None = None
+        raise CSVError(f"{name}: the file is empty (no rows)")
     first_line, first = rows[0]
-    try:
-        for cell in first:
-            float(cell)
-    except ValueError:
-        header = [cell.strip() for cell in first]
+    names = _split_header(name, rows, header)
+    if names is not None:
         rows = rows[1:]
     width = len(first)
     if isinstance(target, str):
-        if header is None:
-            raise ValueError(
-                f"{name}: target={target!r} names a column, but the file has no header"
+        if names is None:
+            raise CSVError(f"{name}: target={target!r} names a column, but the file has no header")
+        if target not in names:
+            raise CSVError(
+                f"{name}: no column {target!r} in the header {names} (line {first_line})"
             )
-        if target not in header:
-            raise ValueError(
-                f"{name}: no column {target!r} in the header {header} (line {first_line})"
-            )
-        column = header.index(target)
+        column = names.index(target)
     elif isinstance(target, int) and not isinstance(target, bool) and -width <= target < width:
         column = target % width
     else:
-        raise ValueError(f"{name}: target={target!r} is not a column (the table has {width})")
+        raise CSVError(f"{name}: target={target!r} is not a column (the table has {width})")
     if width < 2:
-        raise ValueError(f"{name}: line {first_line} has 1 column; need features and a target")
+        raise CSVError(f"{name}: line {first_line} has 1 column; need features and a target")
     if not rows:
-        raise ValueError(f"{name}: the file has a header but no data rows")
+        raise CSVError(f"{name}: the file has a header but no data rows")
     X: list[list[float]] = []
     labels: list[float] = []
     for line, row in rows:
         if len(row) != width:
-            raise ValueError(f"{name}: line {line} has {len(row)} columns, expected {width}")
+            raise CSVError(f"{name}: line {line} has {len(row)} columns, expected {width}")
         cells = []
         for j, cell in enumerate(row):
-            col = repr(header[j]) if header else str(j + 1)
+            col = repr(names[j]) if names else str(j + 1)
             cells.append(_to_float(cell, f"{name}: line {line}, column {col}"))
         labels.append(cells.pop(column))
         X.append(cells)

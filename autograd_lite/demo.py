@@ -7,14 +7,19 @@ the plots and the neuron graph) only when it writes them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import checkpoint
+from .console import OneLineParser, UsageError, deferred_interrupts, install_hint, run
 from .data import Dataset, make_blobs, make_circles, make_moons, make_spirals, make_xor
 from .engine import Value
 from .losses import accuracy, hinge, l2
@@ -35,11 +40,12 @@ DATASETS: dict[str, tuple[Callable[[int, float, int], Dataset], float]] = {
     "xor": (lambda n, noise, seed: make_xor(n, noise=noise, random_state=seed), 0.0),
     "blobs": (
         lambda n, noise, seed: make_blobs(
-            n, centers=[[-1, -1], [1, 1]], cluster_std=noise or 0.6, random_state=seed
+            n, centers=[[-1, -1], [1, 1]], cluster_std=noise, random_state=seed
         ),
         0.6,
     ),
 }
+OUTPUTS = ("model.json", "loss.png", "decision_boundary.png", "neuron_graph.svg")
 L2_ALPHA = 1e-4  # micrograd's demo: a little weight decay keeps the margin smooth
 DEFAULT_LR = {"sgd": 1.0, "adam": 0.05}
 
@@ -66,6 +72,26 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _samples(text: str) -> int:
+    value = _positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"{text!r}: need at least 2 points, one per class")
+    return value
+
+
+MAX_NOISE = 100.0  # the toy sets live in [-2, 2]^2; far beyond this the points are pure noise
+
+
+def _noise(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= MAX_NOISE:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number from 0 to {MAX_NOISE:g}")
+    return value
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -83,11 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
         >>> build_parser().parse_args([]).hidden
         [16, 16]
     """
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="autograd-lite demo",
         description="Train MLP(2, [16, 16, 1]) from scratch on a toy 2-D data set (max-margin "
         "loss + L2, full-batch SGD with a linearly decaying rate, as micrograd's demo) and write "
         "loss.png, decision_boundary.png, neuron_graph.svg and model.json.",
+        epilog="The files are moved into --out together at the end: an interrupted run leaves "
+        "the previous run's set. Exit status: 0 done, 1 failed, 2 bad option, 130 interrupted "
+        "(after Ctrl-C during training, what was learned is saved), 141 output pipe closed.",
     )
     parser.add_argument(
         "--dataset",
@@ -95,8 +124,15 @@ def build_parser() -> argparse.ArgumentParser:
         default="moons",
         help="the toy problem (default moons)",
     )
-    parser.add_argument("--samples", type=_positive_int, default=100, help="points (default 100)")
-    parser.add_argument("--noise", type=float, default=None, help="noise (default per data set)")
+    parser.add_argument(
+        "--samples", type=_samples, default=100, help="points, at least 2 (default 100)"
+    )
+    parser.add_argument(
+        "--noise",
+        type=_noise,
+        default=None,
+        help=f"noise, 0 to {MAX_NOISE:g} (default per data set)",
+    )
     parser.add_argument("--hidden", type=_sizes, default=[16, 16], help="hidden sizes (16,16)")
     parser.add_argument(
         "--activation", choices=[a for a in ACTIVATIONS if a != "linear"], default="relu"
@@ -120,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="output folder (default ./demo-output/)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar, only errors")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the Python traceback of an error"
+    )
     return parser
 
 
@@ -140,58 +179,146 @@ def _neuron_graph(model: MLP, x: Sequence[float]) -> tuple[Value, int]:
     return hidden[pick], pick
 
 
-def _write_graph(model: MLP, x: Sequence[float], path: Path) -> str:
+def _write_graph(model: MLP, x: Sequence[float], folder: Path, report: _Report) -> None:
+    name = "neuron_graph.svg"
     try:
         from visualize import draw_dot, render
     except ImportError as exc:
-        return f"skipped {path.name}: cannot draw graphs ({exc}); pip install 'autograd-lite[viz]'"
+        report.skip(name, exc)
+        return
     root, pick = _neuron_graph(model, x)
     try:
-        render(draw_dot(root), path)
+        render(draw_dot(root), folder / name)
     except Exception as exc:  # rendering is optional: report it and keep the other outputs
-        return f"skipped {path.name}: {exc}"
+        report.skip(name, exc)
+        return
     where = ", ".join(f"{v:.3g}" for v in x)
-    return f"{path}  (layer 1, neuron {pick + 1} at x = ({where}); grads are d score / d value)"
+    report.wrote(name, f"layer 1, neuron {pick + 1} at x = ({where}); grads are d score / d value")
 
 
 def _write_plots(
-    model: MLP, history: History, X: list[list[float]], y: list[int], out: Path, name: str
-) -> list[str]:
+    model: MLP,
+    history: History,
+    X: list[list[float]],
+    y: list[int],
+    folder: Path,
+    title: str,
+    report: _Report,
+) -> None:
+    names = "loss.png, decision_boundary.png"
     try:
         from visualize.plots import plot_decision_boundary, plot_history
-    except ImportError as exc:
-        return [f"skipped plots: {exc}"]
-    plot_history(history, out / "loss.png", title=f"Training on {name}")
-    acc = accuracy(predict(model, X), y)
-    plot_decision_boundary(
-        model, X, y, out / "decision_boundary.png", title=f"{name}: training accuracy {acc:.0%}"
-    )
-    return [str(out / "loss.png"), str(out / "decision_boundary.png")]
+
+        plot_history(history, folder / "loss.png", title=f"Training on {title}")
+        report.wrote("loss.png")
+        acc = accuracy(predict(model, X), y)
+        plot_decision_boundary(
+            model,
+            X,
+            y,
+            folder / "decision_boundary.png",
+            title=f"{title}: training accuracy {acc:.0%}",
+        )
+        report.wrote("decision_boundary.png")
+    except ImportError as exc:  # matplotlib is imported when the first plot is drawn
+        report.skip(names, exc)
+
+
+class _Report:
+    """The files a run wrote (with a note each) and the ones it had to skip, and why."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, str] = {}
+        self.skipped: list[str] = []
+
+    def wrote(self, name: str, note: str = "") -> None:
+        self.files[name] = note
+
+    def skip(self, names: str, why: BaseException) -> None:
+        if isinstance(why, ImportError) and why.name:
+            reason = f"the optional package {why.name!r} is not installed: {install_hint(why.name)}"
+        else:
+            reason = str(why)
+        self.skipped.append(f"skipped {names}: {reason}")
+
+
+class _Staging:
+    """A run's files go to a hidden folder inside ``out`` and are moved into ``out`` together.
+
+    Interrupted (Ctrl-C, SIGTERM, an error) before `commit`, the folder is deleted and ``out``
+    keeps the previous run's complete set. `commit` moves the files with interrupts held back
+    and deletes the previous run's files that this run did not make, so ``out`` never mixes
+    two runs. Only SIGKILL or a power loss can leave a ``.partial-*`` folder behind (harmless,
+    safe to delete) or, during the few renames of `commit`, a mix.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.created = not out.exists()
+        out.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(tempfile.mkdtemp(dir=out, prefix=".partial-"))
+
+    def commit(self, names: Sequence[str]) -> None:
+        with deferred_interrupts():
+            for name in names:
+                os.replace(self.folder / name, self.out / name)
+            for name in OUTPUTS:
+                if name not in names:
+                    (self.out / name).unlink(missing_ok=True)
+            self.folder.rmdir()
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+        if self.created:
+            with contextlib.suppress(OSError):
+                self.out.rmdir()  # only if empty: it was made for this run
+
+
+def _check_out(out: Path) -> None:
+    """Refuse an output folder that cannot be written, before any training."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file, not a folder")
+    existing = out
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"--out {out}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out}: no permission to write in {existing}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the demo; returns the exit status (0 on success, 130 after Ctrl-C, 2 on bad options).
+    """Run the demo; returns the exit status (see `autograd_lite.console` for the statuses).
 
     Example:
         >>> import tempfile
         >>> main(["--epochs", "2", "--samples", "20", "--quiet", "--out", tempfile.mkdtemp()])
         0
     """
-    arguments = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(arguments)
-    out: Path = args.out
-    if out.exists() and not out.is_dir():
-        print(f"autograd-lite demo: --out {out} is a file, not a folder", file=sys.stderr)
-        return 2
+    return run("autograd-lite demo", _demo, argv)
+
+
+@dataclass
+class _Setup:
+    """Everything a run trains with, built from the options before any training."""
+
+    X: list[list[float]]
+    labels: list[int]
+    noise: float
+    lr: float
+    model: MLP
+    optimizer: Optimizer
+    rate: str  # the optimizer and its learning rate, in words
+
+    def loss(self, outputs: list[Any], targets: list[Any]) -> Value:
+        return hinge(outputs, targets) + l2(self.model.parameters(), L2_ALPHA)
+
+
+def _setup(args: argparse.Namespace) -> _Setup:
     make, default_noise = DATASETS[args.dataset]
     noise = default_noise if args.noise is None else args.noise
-    if noise < 0:
-        print("autograd-lite demo: --noise must be >= 0", file=sys.stderr)
-        return 2
     X, labels = make(args.samples, noise, args.seed)
-    y = [1 if c == 1 else -1 for c in labels]  # the max-margin loss wants +-1
-    sizes = [*args.hidden, 1]
-    model = MLP(2, sizes, activation=args.activation, seed=args.seed)
+    model = MLP(2, [*args.hidden, 1], activation=args.activation, seed=args.seed)
     lr = args.lr or DEFAULT_LR[args.optimizer]
     optimizer: Optimizer
     if args.optimizer == "sgd":
@@ -200,64 +327,110 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         optimizer = Adam(model.parameters(), lr=lr)
         rate = f"Adam, rate {lr:g}"
-    params = model.parameters()
+    return _Setup(X, labels, noise, lr, model, optimizer, rate)
 
-    def loss(outputs: list[Any], targets: list[Any]) -> Value:
-        return hinge(outputs, targets) + l2(params, L2_ALPHA)
 
+def _train(args: argparse.Namespace, job: _Setup) -> History:
+    y = [1 if c == 1 else -1 for c in job.labels]  # the max-margin loss wants +-1
+    try:
+        return fit(
+            job.model,
+            job.X,
+            y,
+            loss=job.loss,
+            optimizer=job.optimizer,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            progress=not args.quiet,
+            seed=args.seed,
+        )
+    except (FloatingPointError, OverflowError) as exc:
+        raise ArithmeticError(
+            f"training diverged ({exc}); try a smaller --lr (it was {job.lr:g})"
+            + (" or less --noise" if job.noise > 1 else "")
+        ) from None
+
+
+def _demo(arguments: list[str]) -> int:
+    args = build_parser().parse_args(arguments)
+    out: Path = args.out
+    _check_out(out)
+    job = _setup(args)
     say = (lambda *a: None) if args.quiet else print
-    name = f"{args.dataset} ({args.samples} points, noise {noise:g})"
-    say(f"Training MLP(2, {sizes}) [{args.activation}, {len(params)} parameters] on {name}")
+    title = f"{args.dataset} ({args.samples} points, noise {job.noise:g})"
+    n_params = len(job.model.parameters())
+    sizes = [*args.hidden, 1]
+    say(f"Training MLP(2, {sizes}) [{args.activation}, {n_params} parameters] on {title}")
     say(
-        f"  loss: max-margin (hinge) + L2 {L2_ALPHA:g}; {rate}; {args.epochs} epochs; "
+        f"  loss: max-margin (hinge) + L2 {L2_ALPHA:g}; {job.rate}; {args.epochs} epochs; "
         f"seed {args.seed}"
     )
-    start = time.perf_counter()
-    history = fit(
-        model,
-        X,
-        y,
-        loss=loss,
-        optimizer=optimizer,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        progress=not args.quiet,
-        seed=args.seed,
-    )
-    seconds = time.perf_counter() - start
-    final_loss, final_acc = evaluate(model, X, y, loss, accuracy)
-    if history.stopped == "interrupted":
-        print(f"Stopped by Ctrl-C after {len(history)} epochs; saving what was learned.")
-    say(
-        # The plot's last point is the loss during the last epoch, before its update; this is
-        # the trained model's, so the two may differ in the last digits.
-        f"Done in {seconds:.1f} s ({len(history)} epochs): the trained model's loss "
-        f"{final_loss:.4f}, training accuracy {final_acc:.1%} "
-        f"({round(final_acc * len(X))}/{len(X)})"
-    )
+    staging = _Staging(out)
+    try:
+        start = time.perf_counter()
+        history = _train(args, job)
+        seconds = time.perf_counter() - start
+        y = [1 if c == 1 else -1 for c in job.labels]
+        final_loss, final_acc = evaluate(job.model, job.X, y, job.loss, accuracy)
+        if history.stopped == "interrupted":
+            print(f"Stopped by Ctrl-C after {len(history)} epochs; saving what was learned.")
+        say(
+            # The plot's last point is the loss during the last epoch, before its update; this
+            # is the trained model's, so the two may differ in the last digits.
+            f"Done in {seconds:.1f} s ({len(history)} epochs): the trained model's loss "
+            f"{final_loss:.4f}, training accuracy {final_acc:.1%} "
+            f"({round(final_acc * len(job.X))}/{len(job.X)})"
+        )
+        report = _Report()
+        checkpoint.save(
+            job.model,
+            staging.folder / "model.json",
+            optimizer=job.optimizer,
+            metadata=_metadata(args, job, history, final_loss, final_acc),
+        )
+        report.wrote("model.json")
+        if len(history):
+            _write_plots(job.model, history, job.X, job.labels, staging.folder, title, report)
+        _write_graph(job.model, job.X[0], staging.folder, report)
+        staging.commit(list(report.files))
+    except BaseException:
+        staging.discard()
+        raise
+    say("Wrote:")
+    for name, note in report.files.items():
+        say(f"  {out / name}" + (f"  ({note})" if note else ""))
+    for line in report.skipped:
+        print(f"  {line}", file=sys.stderr)
+    where = os.fspath(out / "model.json")
+    say(f"Load the model again with: autograd_lite.checkpoint.load({where!r})")
+    return 130 if history.stopped == "interrupted" else 0
 
-    out.mkdir(parents=True, exist_ok=True)
-    meta = {
+
+def _metadata(
+    args: argparse.Namespace,
+    job: _Setup,
+    history: History,
+    final_loss: float,
+    final_acc: float,
+) -> dict[str, Any]:
+    """What the run was and what it reached: the same options and seed give the same bytes, so
+    nothing here depends on the clock or on where the files go."""
+    series = {k: v for k, v in history.as_dict().items() if k != "time"}
+    return {
         "dataset": args.dataset,
         "samples": args.samples,
-        "noise": noise,
+        "noise": job.noise,
         "seed": args.seed,
         "epochs": len(history),
         "loss": final_loss,
         "accuracy": final_acc,
-        "history": history.as_dict(),
-        "command": ["autograd-lite", "demo", *arguments],
+        "history": series,
+        "options": {
+            "hidden": args.hidden,
+            "activation": args.activation,
+            "epochs": args.epochs,
+            "optimizer": args.optimizer,
+            "lr": job.lr,
+            "batch_size": args.batch_size,
+        },
     }
-    checkpoint.save(model, out / "model.json", optimizer=optimizer, metadata=meta)
-    written = [str(out / "model.json")]
-    if len(history):
-        written += _write_plots(model, history, X, labels, out, args.dataset)
-    written.append(_write_graph(model, X[0], out / "neuron_graph.svg"))
-    say("Wrote:")
-    for line in written:
-        if line.startswith("skipped"):
-            print(f"  {line}", file=sys.stderr)
-        else:
-            say(f"  {line}")
-    say(f"Load the model again with: MLP.load({os.fspath(out / 'model.json')!r})")
-    return 130 if history.stopped == "interrupted" else 0

@@ -28,7 +28,12 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
     """Open a temporary file next to ``path``; on success it replaces ``path`` in one step.
 
     If anything fails inside the block, the temporary file is deleted and an existing ``path``
-    is left untouched, so a crash mid-write never leaves a half-written file behind.
+    is left untouched, so a crash mid-write never leaves a half-written file behind. When
+    ``path`` is a symlink, the file it points to is replaced and the link is kept. An `OSError`
+    from the write names ``path``, not the temporary file.
+
+    A process killed outright (SIGKILL, power loss) cannot clean up: it may leave a hidden
+    ``.NAME.*.tmp`` file beside ``path``, never a damaged ``path``; such files can be deleted.
 
     Example:
         >>> import pathlib, tempfile
@@ -40,12 +45,15 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
     """
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_open() mode must be 'w' or 'wb', got {mode!r}")
-    target = os.fspath(path)
+    # Through a symlink, replace the file it points to: replacing the link itself would turn it
+    # into a plain file and leave its target with the old contents.
+    target = os.path.realpath(path) if os.path.islink(path) else os.fspath(path)
     folder = os.path.dirname(os.path.abspath(target))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"cannot write {target}: the folder {folder} does not exist")
-    fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
+    temp, prefix = "", f".{os.path.basename(target)}."
     try:
+        fd, temp = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".tmp")
         encoding = "utf-8" if mode == "w" else None
         with os.fdopen(fd, mode, encoding=encoding) as handle:
             yield handle
@@ -53,10 +61,30 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
             os.fsync(handle.fileno())
         os.chmod(temp, _mode_for(target))
         os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(temp)
+    except BaseException as exc:
+        if temp:
+            with contextlib.suppress(OSError):
+                os.remove(temp)
+        if isinstance(exc, OSError) and _is_ours(exc.filename, folder, prefix):
+            # The temporary file is an implementation detail: name the file being written.
+            raise _naming(exc, target) from exc
         raise
+
+
+def _is_ours(filename: Any, folder: str, prefix: str) -> bool:
+    """Whether an error's file is the temporary file (or none, or its folder)."""
+    if filename is None:
+        return True
+    name = os.path.abspath(os.fsdecode(filename))
+    return name == folder or (
+        os.path.dirname(name) == folder and os.path.basename(name).startswith(prefix)
+    )
+
+
+def _naming(exc: OSError, target: str) -> OSError:
+    if exc.errno is None:
+        return OSError(f"cannot write {target}: {exc}")
+    return OSError(exc.errno, f"cannot write {target}: {exc.strerror or exc}")
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:

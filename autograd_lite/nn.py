@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import Sequence
 from itertools import repeat
@@ -73,17 +72,6 @@ class Module:
             p.grad = 0.0
             p.grad_value = None
 
-    def save(self, path: str | os.PathLike[str], **options: Any) -> None:
-        """Write this model to a JSON checkpoint (see `autograd_lite.checkpoint.save`).
-
-        Example:
-            >>> import pathlib, tempfile
-            >>> MLP(2, [1], seed=0).save(pathlib.Path(tempfile.mkdtemp()) / "model.json")
-        """
-        from . import checkpoint
-
-        checkpoint.save(self, path, **options)
-
     def forward(self, x: Any) -> Any:
         """Compute the output; subclasses override this (not ``__call__``)."""
         raise NotImplementedError(f"{type(self).__name__} must implement forward(x)")
@@ -127,7 +115,9 @@ class Neuron(Module):
         if activation is None:
             activation = "relu" if nonlin else "linear"
         if activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {activation!r}; choose one of {ACTIVATIONS}")
+            raise ValueError(
+                f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}"
+            )
         draw = _make_rng(seed, rng)
         # Labelled so that a drawing tells the weights and the bias apart.
         self.w = [Value(draw.uniform(-1, 1), label=f"w{i}") for i in range(1, nin + 1)]
@@ -224,6 +214,14 @@ class MLP(Module):
     ) -> None:
         if not nouts:
             raise ValueError("MLP(nouts=...) needs at least one layer size")
+        # Checked here, not only per neuron: with one layer the hidden activation is never
+        # given to a neuron, and a typo in it would pass unnoticed.
+        for name, value in (("activation", activation), ("final_activation", final_activation)):
+            if value not in ACTIVATIONS:
+                raise ValueError(
+                    f"MLP({name}={value!r}) is not an activation; choose one of "
+                    f"{', '.join(ACTIVATIONS)}"
+                )
         draw = _make_rng(seed, rng)
         sizes = [nin, *nouts]
         self.layers = [
@@ -237,20 +235,6 @@ class MLP(Module):
         ]
         for i, layer in enumerate(self.layers, start=1):
             layer._name = f"Layer {i}"
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> MLP:
-        """Read a model written by ``save`` (see `autograd_lite.checkpoint.load`).
-
-        Example:
-            >>> import pathlib, tempfile
-            >>> path = pathlib.Path(tempfile.mkdtemp()) / "model.json"
-            >>> MLP(2, [2, 1], seed=0).save(path); MLP.load(path)
-            MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2)], Layer of [LinearNeuron(2)]]
-        """
-        from . import checkpoint
-
-        return checkpoint.load(path)
 
     def forward(self, x: Any) -> Output:
         for layer in self.layers:

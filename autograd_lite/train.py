@@ -88,13 +88,48 @@ def _rows(X: Sequence[Sequence[float]], y: Sequence[Any], name: str) -> list[lis
         raise ValueError(f"fit(): {name} is empty")
     rows: list[list[float]] = []
     for i, x in enumerate(X):
-        row = [float(v) for v in x] if isinstance(x, Sequence) else [float(x)]
+        row = _numbers(x if isinstance(x, Sequence) else [x], f"{name}[{i}]")
         if len(row) != len(rows[0] if rows else row):
             raise ValueError(
                 f"fit(): {name}[{i}] has {len(row)} features, {name}[0] has {len(rows[0])}"
             )
         rows.append(row)
     return rows
+
+
+def _numbers(sample: Sequence[Any], where: str) -> list[float]:
+    # A NaN or inf in the data would only show up later as a non-finite loss, which reads
+    # like a learning-rate problem: name the sample instead.
+    row = []
+    for j, v in enumerate(sample):
+        try:
+            number = float(v)
+        except (TypeError, ValueError):
+            raise ValueError(f"fit(): {where}[{j}] is {v!r}, not a number") from None
+        if not math.isfinite(number):
+            raise ValueError(
+                f"fit(): {where}[{j}] is {number}; the data must be finite numbers "
+                "(drop or fill in that sample)"
+            )
+        row.append(number)
+    return row
+
+
+def _finite_targets(y: Sequence[Any], name: str) -> list[Any]:
+    for i, t in enumerate(y):
+        if isinstance(t, float) and not math.isfinite(t):
+            raise ValueError(f"fit(): {name}[{i}] is {t}; targets must be finite")
+    return list(y)
+
+
+def _keep_complete_epochs(history: History) -> None:
+    # Ctrl-C may land between two appends: keep only the epochs that were fully recorded (the
+    # time is appended last).
+    done = len(history.time)
+    for series in (history.epoch, history.loss, history.accuracy, history.lr):
+        del series[done:]
+    if history.val_loss:
+        del history.val_loss[done:], history.val_accuracy[done:]
 
 
 def _eager_step(
@@ -243,7 +278,7 @@ def _progress_bar(show: bool, epochs: int) -> Any:
         from tqdm.auto import tqdm
     except ImportError:
         warnings.warn(
-            "no progress bar: tqdm is not installed (pip install tqdm, or autograd-lite[train]); "
+            'no progress bar: tqdm is not installed (pip install "autograd-lite[train]"); '
             "pass progress=False to silence this",
             stacklevel=3,
         )
@@ -299,6 +334,8 @@ def fit(
         The `History`. Ctrl-C ends training early and returns the epochs completed.
 
     Raises:
+        ValueError: a sample or target that is not a finite number (named by its index), or
+            ragged rows.
         FloatingPointError: when the loss becomes nan or infinite (the learning rate is too high).
 
     Example:
@@ -316,8 +353,8 @@ def fit(
         raise ValueError(f"fit(epochs=...) needs a positive int, got {epochs!r}")
     if not callable(loss):
         raise TypeError(f"fit(loss=...) needs a function (outputs, targets) -> Value, got {loss!r}")
-    rows, targets = _rows(X, y, "X"), list(y)
-    val_rows = None if val is None else (_rows(val[0], val[1], "val X"), list(val[1]))
+    rows, targets = _rows(X, y, "X"), _finite_targets(y, "y")
+    val_rows = None if val is None else (_rows(*val, "val X"), _finite_targets(val[1], "val y"))
     rng = random.Random(seed)
     step: Callable[[list[list[float]], list[Any]], tuple[float, list[Any]]]
     if compile:
@@ -363,12 +400,7 @@ def fit(
                 break
     except KeyboardInterrupt:
         history.stopped = "interrupted"
-        # Ctrl-C may land between two appends: keep only the epochs that were fully recorded.
-        done = len(history.time)
-        for series in (history.epoch, history.loss, history.accuracy, history.lr):
-            del series[done:]
-        if val_rows is not None:
-            del history.val_loss[done:], history.val_accuracy[done:]
+        _keep_complete_epochs(history)
     finally:
         if bar is not None:
             bar.close()

@@ -36,8 +36,8 @@ def test_save_then_load_gives_identical_predictions(
     tmp_path: Path, sizes: list[int], activation: str, final: str
 ) -> None:
     model = MLP(2, sizes, activation=activation, final_activation=final, seed=3)
-    model.save(tmp_path / "m.json")
-    again = MLP.load(tmp_path / "m.json")
+    save(model, tmp_path / "m.json")
+    again = load(tmp_path / "m.json")
     assert repr(again) == repr(model)
     assert [p.data for p in again.parameters()] == [p.data for p in model.parameters()]
     assert outputs(again) == outputs(model)
@@ -161,6 +161,10 @@ def test_truncated_and_empty_files_are_rejected(tmp_path: Path) -> None:
     path.write_text("")
     with pytest.raises(CheckpointError, match="the file is empty"):
         load(path)
+    for text in ("null", "3", '"model"'):  # valid JSON, but no object at the top
+        path.write_text(text)
+        with pytest.raises(CheckpointError, match="not an autograd-lite checkpoint"):
+            load(path)
     path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
     with pytest.raises(CheckpointError, match="not a text file"):
         load(path)
@@ -190,16 +194,15 @@ def test_a_crash_in_the_middle_of_writing_leaves_the_old_file(
 ) -> None:
     path, _ = good(tmp_path)
     before = path.read_bytes()
-    real_dump = json.dump
+    real_fsync = os.fsync
 
-    def half_then_crash(obj: Any, handle: Any, **kw: Any) -> None:
-        handle.write(json.dumps(obj, **kw)[:100])  # part of the new file reaches the disk
-        raise KeyboardInterrupt  # e.g. Ctrl-C or the process being killed
+    def crash(fd: int) -> None:  # the new text is in the temporary file, not yet in place
+        raise KeyboardInterrupt  # e.g. Ctrl-C
 
-    monkeypatch.setattr(checkpoint.json, "dump", half_then_crash)
+    monkeypatch.setattr(os, "fsync", crash)
     with pytest.raises(KeyboardInterrupt):
         save(MLP(2, [3, 1], seed=9), path)
-    monkeypatch.setattr(checkpoint.json, "dump", real_dump)
+    monkeypatch.setattr(os, "fsync", real_fsync)
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["model.json"]
     assert outputs(load(path)) == outputs(MLP(2, [3, 1], seed=0))
@@ -211,3 +214,108 @@ def test_written_files_get_normal_permissions(tmp_path: Path) -> None:
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+
+
+# -- hostile files: each limit gives the documented error naming the file -------------------
+
+
+def with_weight(tmp_path: Path, text: str) -> Path:
+    """A valid checkpoint whose first weight is written as ``text`` (raw JSON)."""
+    path, data = good(tmp_path)
+    data["model"]["layers"][0]["neurons"][0]["w"][0] = "HERE"
+    path.write_text(json.dumps(data).replace('"HERE"', text))
+    return path
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("1" * 400, "a number of 400 characters"),  # used to be a bare OverflowError
+    ("7" * 5000, "a number of 5000 characters"),  # used to be int()'s ValueError, no file
+    ("0." + "5" * 200, "a number of 202 characters"),
+    ("[" * 100_000 + "]" * 100_000, "nested deeper than 32 levels"),  # was a RecursionError
+    ("[" * 40 + "]" * 40, "nested deeper than 32 levels"),
+])  # fmt: skip
+def test_hostile_numbers_and_nesting_get_the_documented_error(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = with_weight(tmp_path, text)
+    with pytest.raises(CheckpointError, match=__import__("re").escape(message)) as info:
+        load(path)
+    assert str(info.value).startswith(f"{path}: ")
+
+
+def test_a_long_but_ordinary_float_still_loads(tmp_path: Path) -> None:
+    path = with_weight(tmp_path, "0.1000000000000000055511151231257827021181583404541015625")
+    assert load(path).parameters()[0].data == 0.1
+
+
+def test_size_and_parameter_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path, _ = good(tmp_path)
+    size = path.stat().st_size
+    with pytest.raises(CheckpointError, match=f"larger than the limit of {size - 1} bytes"):
+        load_checkpoint(path, max_bytes=size - 1)
+    assert load_checkpoint(path, max_bytes=size).model is not None
+    monkeypatch.setattr(checkpoint, "MAX_PARAMETERS", 12)  # MLP(2, [3, 1]) has 13
+    with pytest.raises(CheckpointError, match=f"{path}: the model has over 12 parameters"):
+        load(path)
+
+
+# -- saving: symlinks, error messages, temporary files ----------------------------------------
+
+
+def test_save_through_a_symlink_writes_its_target(tmp_path: Path) -> None:
+    real = tmp_path / "runs" / "model-v2.json"
+    real.parent.mkdir()
+    save(MLP(2, [1], seed=0), real)
+    link = tmp_path / "latest.json"
+    link.symlink_to(real)
+    save(MLP(2, [1], seed=5), link)
+    assert link.is_symlink()
+    assert outputs(load(real)) == outputs(MLP(2, [1], seed=5))
+    assert sorted(os.listdir(real.parent)) == ["model-v2.json"]
+
+
+def test_a_save_error_names_the_target_not_the_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "m.json"
+
+    def no_space(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device", src)
+
+    monkeypatch.setattr(checkpoint.os, "replace", no_space)
+    with pytest.raises(OSError) as info:
+        save(MLP(2, [1], seed=0), path)
+    assert f"cannot write {path}" in str(info.value) and ".tmp" not in str(info.value)
+    assert info.value.errno == 28
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_folder_that_refuses_the_temporary_file_is_named_by_the_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What a read-only folder does (simulated: the tests may run as root, who may write anyway).
+    def refuse(dir: str, prefix: str, suffix: str) -> tuple[int, str]:
+        raise PermissionError(13, "Permission denied", os.path.join(dir, prefix + "x1y2" + suffix))
+
+    monkeypatch.setattr("autograd_lite.files.tempfile.mkstemp", refuse)
+    with pytest.raises(PermissionError) as info:
+        save(MLP(2, [1], seed=0), tmp_path / "m.json")
+    assert str(info.value) == f"[Errno 13] cannot write {tmp_path / 'm.json'}: Permission denied"
+
+
+@pytest.mark.parametrize(("metadata", "message"), [
+    ({"loss": float("nan")}, "the metadata is not plain JSON data"),
+    ({"model": MLP}, "the metadata is not plain JSON data"),
+    ({"deep": json.loads("[" * 40 + "]" * 40)}, "nested deeper than 32 levels"),
+    ({"big": 10**200}, "a number of 201 characters"),
+])  # fmt: skip
+def test_metadata_that_load_would_refuse_is_refused_by_save(
+    tmp_path: Path, metadata: dict[str, Any], message: str
+) -> None:
+    path, _ = good(tmp_path)
+    before = path.read_bytes()
+    with pytest.raises(
+        ValueError, match=f"cannot save {path}: .*{__import__('re').escape(message)}"
+    ):
+        save(MLP(2, [3, 1], seed=1), path, metadata=metadata)
+    assert path.read_bytes() == before and os.listdir(tmp_path) == ["model.json"]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from autograd_lite.data import (
+    CSVError,
     batches,
     load_csv,
     make_blobs,
@@ -150,11 +151,45 @@ def test_csv_with_header_and_a_named_or_numbered_target(tmp_path: Path) -> None:
     ("1,2,0\n", "label", "names a column, but the file has no header"),
     ("a,b,c\n", -1, "a header but no data rows"),
     ("1,2,0\n", 5, "target=5 is not a column"),
+    # A first row with a typo or an empty cell is data, not a header to drop silently.
+    ("1.5,x3,0\n3,4,1\n", -1, "line 1 mixes numbers and text ('x3')"),
+    ("1,,0\n3,4,1\n", -1, "line 1, column 2: '' is not a number"),
+    ("a,,c\n1,2,0\n", -1, "line 1 looks like a header but has an empty cell"),
+    ("1,2,0\n3,4,1\n5," + "9" * 200_000 + ",1\n", -1, "line 3: field larger than field limit"),
+    ("1,2,0\n3,\"4\0\",1\n", -1, "line 2"),
+    ("1,2,0\n3," + "1" * 101 + ",1\n", -1, "line 2, column 2: a cell of 101 characters is too"),
+    ("1," * 10_001 + "0\n", -1, "line 1 has 10002 columns; the limit is 10000"),
 ])  # fmt: skip
 def test_bad_csv_files_get_errors_naming_line_and_problem(
     tmp_path: Path, text: str, target: int | str, message: str
 ) -> None:
     path = write(tmp_path, text)
-    with pytest.raises(ValueError, match=__import__("re").escape(message)) as info:
+    with pytest.raises(CSVError, match=__import__("re").escape(message)) as info:
         load_csv(path, target=target)
     assert str(path) in str(info.value)
+
+
+def test_a_byte_order_mark_is_not_a_header(tmp_path: Path) -> None:
+    # Excel's "CSV UTF-8" starts with a BOM; the first row used to be taken as a header.
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf1.5,2,0\n3,4,1\n")
+    assert load_csv(path) == ([[1.5, 2.0], [3.0, 4.0]], [0, 1])
+    path.write_bytes(b"\xef\xbb\xbfsize,class\n2,0\n4,1\n")
+    assert load_csv(path, target="size") == ([[0.0], [1.0]], [2, 4])
+
+
+def test_header_can_be_stated_when_the_guess_cannot_tell(tmp_path: Path) -> None:
+    path = write(tmp_path, "x,2019,class\n1,2,0\n3,4,1\n")
+    with pytest.raises(CSVError, match="pass header=True"):
+        load_csv(path)
+    assert load_csv(path, header=True, target="2019") == ([[1.0, 0.0], [3.0, 1.0]], [2, 4])
+    data = write(tmp_path, "1,2,0\n3,4,1\n")
+    assert load_csv(data, header=True) == ([[3.0, 4.0]], [1])
+    assert load_csv(data, header=False) == ([[1.0, 2.0], [3.0, 4.0]], [0, 1])
+
+
+def test_a_file_over_the_size_limit_is_refused_before_parsing(tmp_path: Path) -> None:
+    path = write(tmp_path, "1,2,0\n" * 100)
+    with pytest.raises(CSVError, match=f"{path}: the file is larger than the limit of 500 bytes"):
+        load_csv(path, max_bytes=500)
+    assert len(load_csv(path, max_bytes=600)[0]) == 100

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from autograd_lite import checkpoint
 from autograd_lite.demo import main
-from autograd_lite.nn import MLP
 
 ROOT = Path(__file__).resolve().parent.parent
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -24,8 +24,8 @@ def no_images(monkeypatch: pytest.MonkeyPatch) -> None:
     """Skip drawing (about a second per run) in tests that only look at the numbers."""
     import autograd_lite.demo as demo
 
-    monkeypatch.setattr(demo, "_write_plots", lambda *args: ["(plots not drawn in this test)"])
-    monkeypatch.setattr(demo, "_write_graph", lambda *args: "(graph not drawn in this test)")
+    monkeypatch.setattr(demo, "_write_plots", lambda *args: None)
+    monkeypatch.setattr(demo, "_write_graph", lambda *args: None)
 
 
 def run(out: Path, *options: str) -> dict[str, Any]:
@@ -47,7 +47,7 @@ def test_demo_writes_all_four_files(tmp_path: Path) -> None:
     assert svg.tag.endswith("svg")
     text = (out / "neuron_graph.svg").read_text()
     assert "grad" in text and "relu" in text and "w1" in text
-    model = MLP.load(out / "model.json")
+    model = checkpoint.load(out / "model.json")
     assert [len(layer.neurons) for layer in model.layers] == [16, 16, 1]
 
 
@@ -146,3 +146,169 @@ def test_the_command_line_runs_the_demo(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "training accuracy" in done.stdout
     assert (tmp_path / "model.json").exists()
+
+
+# -- issue 17: bad input, partial installs, interrupts ----------------------------------------
+
+
+def run_demo(*options: str, env: dict[str, str] | None = None, pre: str = "") -> Any:
+    """The demo in a fresh interpreter (``pre`` runs first, e.g. to hide a package)."""
+    code = f"{pre}\nimport sys\nfrom autograd_lite.cli import main\nsys.exit(main(sys.argv[1:]))"
+    return subprocess.run(
+        [sys.executable, "-c", code, "demo", *options],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        env={**__import__("os").environ, "PYTHONPATH": str(ROOT), **(env or {})},
+    )  # fmt: skip
+
+
+def test_blobs_noise_zero_is_used_not_replaced_by_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_images: None
+) -> None:
+    import autograd_lite.demo as demo
+
+    seen: list[float] = []
+    real = demo.make_blobs
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs["cluster_std"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(demo, "make_blobs", spy)
+    assert run(tmp_path, "--dataset", "blobs", "--noise", "0")["metadata"]["noise"] == 0
+    assert seen == [0]
+
+
+@pytest.mark.parametrize("options", [
+    ["--noise", "1e308"], ["--noise", "nan"], ["--noise", "inf"], ["--noise", "-1"],
+    ["--samples", "1"], ["--lr", "nan"],
+])  # fmt: skip
+def test_bad_values_are_one_line_before_any_work(
+    options: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main([*options, "--out", str(tmp_path / "out")])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("autograd-lite demo: error: argument")
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_out_path_under_a_file_is_refused_before_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import autograd_lite.demo as demo
+
+    (tmp_path / "afile").write_text("x")
+    monkeypatch.setattr(demo, "fit", lambda *a, **k: pytest.fail("trained before checking --out"))
+    assert main([*SMALL, "--out", str(tmp_path / "afile" / "sub")]) == 2
+    err = capsys.readouterr().err
+    assert err == f"autograd-lite demo: error: --out {tmp_path / 'afile' / 'sub'}: " \
+        f"{tmp_path / 'afile'} is a file, not a folder (see --help)\n"  # fmt: skip
+
+
+def test_diverging_training_is_one_line_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert main([*SMALL, "--epochs", "20", "--lr", "1e10", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "training diverged" in err and "smaller --lr" in err
+    assert not out.exists()
+
+
+def test_same_seed_gives_a_byte_identical_checkpoint(tmp_path: Path, no_images: None) -> None:
+    run(tmp_path / "a", "--seed", "3")
+    run(tmp_path / "b", "--seed", "3")
+    first = (tmp_path / "a" / "model.json").read_bytes()
+    assert first == (tmp_path / "b" / "model.json").read_bytes()
+    assert b'"time"' not in first  # timings vary from run to run: not in the checkpoint
+
+
+def test_ctrl_c_while_writing_keeps_the_previous_complete_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import autograd_lite.demo as demo
+
+    out = tmp_path / "out"
+    out.mkdir()
+    previous = {name: f"previous {name}" for name in demo.OUTPUTS}
+    for name, text in previous.items():
+        (out / name).write_text(text)
+
+    def interrupted_plots(
+        model: Any, history: Any, X: Any, y: Any, folder: Path, *rest: Any
+    ) -> None:
+        (folder / "loss.png").write_bytes(b"new")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(demo, "_write_plots", interrupted_plots)
+    assert main([*SMALL, "--out", str(out)]) == 130
+    assert capsys.readouterr().err == "autograd-lite demo: interrupted\n"
+    assert {p.name: p.read_text() for p in out.iterdir()} == previous  # no .partial-* either
+
+
+def test_a_new_run_never_leaves_files_of_the_previous_one(tmp_path: Path, no_images: None) -> None:
+    (tmp_path / "neuron_graph.svg").write_text("from an earlier run")
+    (tmp_path / "notes.txt").write_text("not the demo's")
+    run(tmp_path)  # draws nothing in this test
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json", "notes.txt"]
+
+
+def test_an_unexpected_error_is_one_line_unless_debug(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import autograd_lite.demo as demo
+
+    def bug(*args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(demo, "fit", bug)
+    assert main([*SMALL, "--out", str(tmp_path / "o")]) == 70
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error TypeError: a bug" in err and "--debug" in err
+    with pytest.raises(TypeError, match="a bug"):
+        main([*SMALL, "--out", str(tmp_path / "o"), "--debug"])
+    assert not (tmp_path / "o").exists()
+
+
+def test_without_matplotlib_the_demo_says_which_extra_and_keeps_the_rest(tmp_path: Path) -> None:
+    pytest.importorskip("graphviz", reason="the graphviz package is not installed")
+    done = run_demo(
+        *SMALL, "--out", str(tmp_path), pre="import sys; sys.modules['matplotlib'] = None"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "skipped loss.png, decision_boundary.png: " in done.stderr
+    assert "autograd-lite[train]" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json", "neuron_graph.svg"]
+
+
+def test_without_graphviz_the_demo_says_which_extra_and_keeps_the_rest(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib", reason="matplotlib is not installed")
+    done = run_demo(
+        *SMALL, "--out", str(tmp_path), pre="import sys; sys.modules['graphviz'] = None"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "skipped neuron_graph.svg: the optional package" in done.stderr
+    assert 'pip install "autograd-lite[viz]"' in done.stderr
+    names = sorted(p.name for p in tmp_path.iterdir())
+    if "loss.png" not in names:
+        pytest.xfail("visualize imports graphviz eagerly, so plots need it too (visualize's part)")
+    assert names == ["decision_boundary.png", "loss.png", "model.json", "neuron_graph.svg"]
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    # As `autograd-lite demo | head -1`: the reader goes away before the demo is done.
+    code = "import sys\nfrom autograd_lite.cli import main\nsys.exit(main(sys.argv[1:]))"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "demo", "--epochs", "2", "--samples", "16",
+         "--out", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+        env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 141
+    assert "Traceback" not in err and "BrokenPipe" not in err, err

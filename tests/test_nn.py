@@ -54,14 +54,28 @@ def test_activation_choice(activation: str) -> None:
 
 
 def test_unknown_activation_and_bad_sizes_are_clear_errors() -> None:
-    with pytest.raises(ValueError, match="unknown activation 'swish'"):
-        Neuron(2, activation="swish")
     with pytest.raises(ValueError, match="positive int"):
         Neuron(0)
+    with pytest.raises(ValueError, match="unknown activation 'swish'; choose one of relu, tanh"):
+        Neuron(2, activation="swish")
     with pytest.raises(ValueError, match="expects 2 inputs, got 3"):
         Neuron(2, seed=0)([1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="either seed or rng"):
         MLP(2, [1], seed=1, rng=random.Random(1))
+
+
+@pytest.mark.parametrize("options", [
+    {"activation": "gelu"}, {"final_activation": "softmax"}, {"activation": "ReLU"},
+])  # fmt: skip
+def test_mlp_refuses_an_unknown_activation_even_when_no_neuron_uses_it(
+    options: dict[str, str],
+) -> None:
+    # MLP(2, [1]) has no hidden layer, so its hidden activation never reaches a Neuron.
+    name, value = next(iter(options.items()))
+    with pytest.raises(ValueError, match=rf"MLP\({name}='{value}'\).*relu, tanh, sigmoid, linear"):
+        MLP(2, [1], **options)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=rf"{name}='{value}'"):
+        MLP(2, [3, 1], **options)  # type: ignore[arg-type]
 
 
 def test_seed_makes_initialisation_reproducible() -> None:
@@ -187,3 +201,21 @@ def test_a_module_call_keeps_every_other_part_of_the_mode() -> None:
 def test_scope_repr_names_the_path() -> None:
     out = MLP(2, [1], seed=0)([1.0, 2.0])
     assert repr(out._scope) == "Scope('MLP / Layer 1 / Neuron 1', kind='Neuron')"
+
+
+def test_nn_does_not_import_checkpoint() -> None:
+    # Saving is checkpoint.save(model, path): nn stays below checkpoint, with no import circle.
+    import ast
+    import inspect
+
+    from autograd_lite import nn
+
+    tree = ast.parse(inspect.getsource(nn))
+    imported = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom | ast.Import)
+        for alias in node.names
+    } | {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not any("checkpoint" in name for name in imported)
+    assert not hasattr(nn.Module, "save") and not hasattr(nn.MLP, "load")

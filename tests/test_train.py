@@ -113,7 +113,7 @@ def test_missing_tqdm_warns_and_trains_anyway(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setitem(sys.modules, "tqdm", None)
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)
     monkeypatch.setattr(sys, "stderr", FakeTerminal())
-    with pytest.warns(UserWarning, match="pip install tqdm"):
+    with pytest.warns(UserWarning, match=r'pip install "autograd-lite\[train\]"'):
         _, h = small_fit(epochs=2, progress=True)
     assert len(h) == 2
     with warnings.catch_warnings():
@@ -221,6 +221,20 @@ def test_a_diverging_loss_raises_a_clear_error() -> None:
 def test_bad_arguments_are_rejected(options: dict[str, Any], message: str) -> None:
     with pytest.raises((ValueError, TypeError), match=message):
         small_fit(**options)
+
+
+@pytest.mark.parametrize(("X", "y", "message"), [
+    ([[0.0, 1.0], [math.nan, 2.0]], [1, 0], r"X\[1\]\[0\] is nan; the data must be finite"),
+    ([[0.0, math.inf], [1.0, 2.0]], [1, 0], r"X\[0\]\[1\] is inf"),
+    ([[0.0, "a"], [1.0, 2.0]], [1, 0], r"X\[0\]\[1\] is 'a', not a number"),
+    ([[0.0, 1.0], [1.0, 2.0]], [1.0, math.nan], r"y\[1\] is nan; targets must be finite"),
+])  # fmt: skip
+def test_non_finite_data_is_named_not_blamed_on_the_learning_rate(
+    X: list[list[Any]], y: list[Any], message: str
+) -> None:
+    model = MLP(2, [1], seed=0)
+    with pytest.raises(ValueError, match=message):
+        fit(model, X, y, loss=hinge, optimizer=SGD(model.parameters(), lr=0.1), progress=False)
 
 
 def test_ragged_rows_are_rejected() -> None:
