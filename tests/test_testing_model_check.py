@@ -23,6 +23,9 @@ def test_a_correct_mlp_passes_every_parameter() -> None:
     assert len(report.entries) == len(model.parameters()) == 21
     assert all(e.status == "ok" for e in report.entries)
     assert report.entries[0].name == "p0:w1"
+    unlabelled = Scaled(wrong=False)
+    unlabelled.b.label = ""
+    assert [e.name for e in gradcheck_model(unlabelled, mse, X, Y).entries] == ["p0:w", "p1"]
 
 
 class Scaled:

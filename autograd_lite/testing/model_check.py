@@ -71,7 +71,8 @@ def gradcheck_model(
         raise_on_failure: raise `GradcheckError` with the table when any parameter fails.
 
     Returns:
-        A `GradcheckReport` with one entry per parameter, named ``p<index>:<label>``.
+        A `GradcheckReport` with one entry per parameter, named ``p<index>:<label>`` (or
+        ``p<index>`` when the parameter has no label).
 
     Example:
         >>> from autograd_lite.nn import MLP
@@ -107,7 +108,7 @@ def gradcheck_model(
         for p, (data, grad) in zip(params, saved):
             p.data, p.grad = data, grad
     entries = tuple(
-        _entry(f"p{i}:{p.label}", p.data, a, n, atol, rtol)
+        _entry(f"p{i}:{p.label}" if p.label else f"p{i}", p.data, a, n, atol, rtol)
         for i, (p, a, n) in enumerate(zip(params, analytic, numeric))
     )
     report = GradcheckReport(entries, eps, atol, rtol)
