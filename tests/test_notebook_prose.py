@@ -6,7 +6,8 @@ its prose. This test reads each stored notebook, finds the numbers in its markdo
 drift (decimals such as 0.25 or -0.20, powers like 1e-4, percentages such as 93%), and requires
 each to match, at the precision written, a number in the notebook's code or stored outputs.
 Whole numbers are not checked: in prose they are mostly sizes, counts and names (4-5-1, ch. 5)
-that the code spells out anyway.
+that the code spells out anyway. The Chinese lecture notebooks repeat the English ones' numbers,
+so they must also run exactly the English ones' code.
 """
 
 from __future__ import annotations
@@ -138,3 +139,18 @@ def test_the_checker(markdown: str, printed: str, missing: list[str]) -> None:
 
 def test_numbers_in_the_code_count_too() -> None:
     assert unsupported(_notebook("Adam with a rate of 0.05.", "", "Adam(lr=0.05)")) == []
+
+
+LECTURES = ROOT / "notebooks" / "lectures"
+
+
+@pytest.mark.parametrize("path", sorted(LECTURES.glob("*.ipynb")), ids=lambda p: p.name)
+def test_the_chinese_lecture_notebook_runs_the_same_code(path: Path) -> None:
+    # The Chinese text may only state the English one's numbers if it sits on the same code.
+    zh = LECTURES / "zh" / path.name
+    assert zh.exists(), f"no Chinese version of {path.name} in {zh.parent}"
+    cells = [json.loads(p.read_text(encoding="utf-8"))["cells"] for p in (path, zh)]
+    code = [[_text(c["source"]) for c in nb if c["cell_type"] == "code"] for nb in cells]
+    kinds = [[c["cell_type"] for c in nb] for nb in cells]
+    assert code[0] == code[1]
+    assert kinds[0] == kinds[1]
