@@ -154,3 +154,18 @@ def test_the_chinese_lecture_notebook_runs_the_same_code(path: Path) -> None:
     kinds = [[c["cell_type"] for c in nb] for nb in cells]
     assert code[0] == code[1]
     assert kinds[0] == kinds[1]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT / "notebooks")))
+def test_the_notebook_is_stored_with_its_outputs(path: Path) -> None:
+    # The prose is checked against stored outputs, so a notebook saved unexecuted checks nothing.
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    unexecuted = [
+        i
+        for i, c in enumerate(cells)
+        if c["cell_type"] == "code" and c.get("execution_count") is None
+    ]
+    assert not unexecuted, (
+        f"{path.name}: code cells {unexecuted} have no stored outputs; "
+        "run python scripts/run_notebooks.py on it"
+    )
