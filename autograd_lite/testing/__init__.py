@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .anomaly import AnomalyError, detect_anomaly
 from .gradcheck import GradcheckEntry, GradcheckError, GradcheckReport, gradcheck
+from .model_check import gradcheck_model as gradcheck_model
 from .numerical import numerical_grad
 from .torch_compare import TorchComparison, compare_with_torch
 
