@@ -11,6 +11,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from . import __version__
+
 __all__ = ["main", "example"]
 
 
@@ -62,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="autograd-lite", description="A scalar autograd engine: examples and tools."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("example", help="back-propagate through (x + y) * z and print gradients")
     for name, (_, help_text) in _DELEGATED.items():
