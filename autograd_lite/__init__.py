@@ -11,6 +11,8 @@ Example:
 
 from __future__ import annotations
 
+from importlib import metadata as _metadata
+
 from .compile import compile
 from .engine import Value, dot, gradients, topological_order, vsum, zero_grad
 from .functional import grad, hessian, jvp, value_and_grad
@@ -36,4 +38,9 @@ __all__ = [
     "hessian",
     "compile",
 ]
-__version__ = "0.1.0"
+
+# The version lives only in pyproject.toml; an installed package reads it from its metadata.
+try:
+    __version__ = _metadata.version("autograd-lite")
+except _metadata.PackageNotFoundError:  # a source tree on sys.path that was never installed
+    __version__ = "0+unknown"

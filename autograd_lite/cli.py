@@ -10,6 +10,7 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
+from . import __version__
 from .console import OneLineParser, run
 
 __all__ = ["main", "example"]
@@ -61,6 +62,7 @@ def _example(args: list[str]) -> int:
     parser = OneLineParser(
         prog="autograd-lite", description="A scalar autograd engine: examples and tools."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("example", help="back-propagate through (x + y) * z and print gradients")
     for name, (_, help_text) in _DELEGATED.items():
