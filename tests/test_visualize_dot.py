@@ -139,8 +139,9 @@ def test_plain_huge_expression_suggests_drawing_less() -> None:
     y = x
     for _ in range(300):
         y = y * 1.0
-    with pytest.raises(ValueError, match="smaller sub-expression"):
+    with pytest.raises(ValueError, match=r"focus=node, depth=2 .*--focus NAME.*last=20") as info:
         draw_dot(y)
+    assert "collapse" not in str(info.value)  # no module calls to collapse here
 
 
 def test_two_calls_of_one_model_are_two_clusters() -> None:
@@ -180,8 +181,9 @@ def test_nan_and_inf_are_red_and_the_legend_explains_colours() -> None:
     big = re.search(r"v0 \[([^\n]*)\]", src).group(1)  # type: ignore[union-attr]
     assert f'fillcolor="{RED}"' in big  # its grad is nan
     assert src.count(f'fillcolor="{RED}"') >= 3  # big (grad), exp (data inf), y (data nan)
-    assert "nan/inf" in src and "fill: |grad|" in src
-    assert "fill: |grad|" not in draw_dot(y, show_grad=False).source
+    assert "nan/inf" in src and "cluster_legend" in src
+    assert "cluster_legend" not in draw_dot(y, show_grad=False).source
+    assert "cluster_legend" not in draw_dot(y, legend=False).source
 
 
 def test_format_number_is_compact() -> None:
@@ -230,7 +232,7 @@ def test_no_label_can_change_the_graph_structure(labels: list[str]) -> None:
     layout = json.loads(done.stdout)
     names = {o["name"] for o in layout["objects"] if "nodes" not in o}  # nodes, not subgraphs
     expected = set(members(draw_dot(c, collapse=(), show_grad=False).source))
-    assert {n for n in names if not n.startswith("legend")} == expected
+    assert {n for n in names if not n.startswith(("legend", "h"))} == expected
     # Edges: a, b, w0, w1, bias -> dot+b; sigmoid chain; times b. No extra, none lost.
     real = [e for e in layout.get("edges", []) if e.get("style") != "invis"]
     assert len(real) == 5 + 1 + 1 + 1 + 2 + 1
@@ -238,13 +240,11 @@ def test_no_label_can_change_the_graph_structure(labels: list[str]) -> None:
     assert len(clusters) == 2  # the neuron and the legend
 
 
-def test_inputs_from_outside_a_module_call_sit_a_rank_before_its_cluster() -> None:
-    from autograd_lite.nn import MLP
-
+def test_edges_into_a_module_box_span_extra_ranks_so_boxes_never_share_a_column() -> None:
     model = MLP(2, [2, 1], seed=0)
     out = model([Value(0.5, label="x1"), Value(-1.0, label="x2")])
     source = draw_dot(out, collapse=()).source
-    # two inputs feed the two first-layer neurons: four edges, each one rank longer
-    assert source.count("minlen=2") == 4
+    # 2 inputs -> 2 first-layer neurons, and 2 first-layer outputs -> the last neuron
+    assert source.count("minlen=3") == 4 + 2
     plain = (Value(1.0, label="a") * Value(2.0, label="b")).tanh()
     assert "minlen" not in draw_dot(plain).source

@@ -1,4 +1,10 @@
-"""Turn a computational graph into a `graphviz.Digraph`: labels, clusters, collapse, colours."""
+"""Turn a computational graph into a `graphviz.Digraph`: labels, clusters, collapse, views.
+
+How a graph becomes DOT, in order: `build` picks the nodes to draw (`_select`) and the calls to
+collapse (`_boxes`), refuses graphs too big to read (`_refuse`), then a `_Scene` collects node
+and edge statements (`_add_value`, `_add_box`, `_add_stubs`), and `_write` turns the scene into
+clusters, edges, ordering hints, a legend and a caption.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +15,20 @@ from typing import Literal
 
 import graphviz
 
-from autograd_lite import Scope, Value, topological_order
+from autograd_lite import Scope, Value
 
+from .graph import Graph, counts, last_ops, names, neighbourhood
+from .layout import LEGEND_HEIGHT, MAX_ASPECT, aspect, legend, order_hints, pin
 from .render import Drawing
 from .style import (
     _CLUSTER,
     _HOT_OP,
     _OP,
     _OP_TEXT,
+    DEAD,
     FONT,
-    GRAD_SCALE,
+    HOT,
     RED,
-    ZERO,
     format_number,
     grad_colours,
     record_text,
@@ -33,37 +41,50 @@ MAX_NODES = 400
 AUTO_COLLAPSE = 150
 """With ``collapse="auto"``, graphs with more drawn nodes than this collapse module calls."""
 
-
-@dataclass
-class _Cluster:
-    scope: Scope
-    name: str
-    lines: list[tuple[str, dict[str, str]]] = field(default_factory=list)
-    children: list[_Cluster] = field(default_factory=list)
+Attrs = dict[str, str]
 
 
 @dataclass
 class _Style:
-    show_grad: bool
-    grads: Mapping[Value, float] | None
-    current: Value | None
-    rankdir: str
+    show_grad: bool = True
+    grads: Mapping[Value, float] | None = None
+    current: Value | None = None
+    rankdir: str = "LR"
+    names: Mapping[Value, str] | None = None
+    rows: bool = False
+    """Values as one-line rows (in module boxes, where columns of parameters stack) rather
+    than small cards with the label, data and grad one above the other."""
+
+    def grad(self, node: Value) -> float | None:
+        """The gradient to show: the engine's, or the step's (None: not known yet)."""
+        if self.grads is None:
+            return node.grad
+        return self.grads.get(node)
 
 
-def _home(node: Value, consumers: Mapping[Value, list[Value]]) -> Scope | None:
-    """The scope a node is drawn in; a leaf made outside any module (a parameter, a constant)
-    joins its consumers' module call when it has exactly one."""
-    if node._scope is not None or node._prev:
-        return node._scope
-    scopes = {id(c._scope): c._scope for c in consumers.get(node, ())}
-    return next(iter(scopes.values())) if len(scopes) == 1 else None
+@dataclass
+class _Scene:
+    """The DOT statements of one drawing, before they are written."""
 
+    graph: Graph
+    keep: set[Value]
+    boxes: list[Scope | None]
+    style: _Style
+    clusters: bool
+    where: dict[str, Scope | None] = field(default_factory=dict)
+    edges: list[tuple[str, str, Attrs]] = field(default_factory=list)
+    statements: dict[str, Attrs] = field(default_factory=dict)
+    box_ids: dict[int, str] = field(default_factory=dict)
+    hints: dict[int, list[str]] = field(default_factory=dict)
 
-def _box_scope(scope: Scope | None, collapse: Collection[str]) -> Scope | None:
-    for s in scope.path() if scope is not None else ():
-        if s.kind in collapse or s.name in collapse:
-            return s
-    return None
+    def rep(self, node: Value) -> str:
+        """The DOT node that stands for a value: its own, or its collapsed call's box."""
+        box = self.boxes[self.graph.index[node]]
+        return self.box_ids[id(box)] if box is not None else f"v{self.graph.index[node]}"
+
+    def add(self, name: str, attrs: Attrs, scope: Scope | None) -> None:
+        self.statements[name] = attrs
+        self.where[name] = scope if self.clusters else None
 
 
 def _record(fields: list[str], across: bool, rankdir: str) -> str:
@@ -73,89 +94,175 @@ def _record(fields: list[str], across: bool, rankdir: str) -> str:
     return f"{{{text}}}" if across == (rankdir in ("LR", "RL")) else text
 
 
-def _numbers(node: Value, style: _Style) -> tuple[list[str], dict[str, str]]:
-    """The data and gradient fields of a value and the node colours they call for."""
-    fields = [f"data {format_number(node.data)}"]
+def _fill(g: float | None, data: float, style: _Style) -> tuple[list[str], Attrs]:
+    """The gradient field for ``g`` (None: not known yet) and the node colours it calls for."""
+    fields: list[str] = []
     attrs = {"fillcolor": "white", "fontcolor": "black"}
     if style.show_grad:
-        if style.grads is not None and node not in style.grads:
-            fields.append("grad ?")
-        else:
-            g = node.grad if style.grads is None else style.grads[node]
-            fields.append(f"grad {format_number(g)}")
+        fields.append("grad ?" if g is None else f"grad {format_number(g)}")
+        if g is not None:
             attrs["fillcolor"], attrs["fontcolor"] = grad_colours(g)
-    if not math.isfinite(node.data):
+    if not math.isfinite(data):
         attrs.update(fillcolor=RED, fontcolor="white")
     if attrs["fillcolor"] == RED:
         attrs.update(color="#8b0000", penwidth="3")
-    if node is style.current:
-        attrs.update(color="#e6550d", penwidth="3")
     return fields, attrs
 
 
-def _value_node(node: Value, style: _Style) -> dict[str, str]:
+def _value_node(node: Value, style: _Style) -> Attrs:
     """A value: a record [label | data | grad] filled by the colour of its gradient."""
-    fields, attrs = _numbers(node, style)
-    if node.label:
-        fields.insert(0, record_text(node.label))
-    return {"label": _record(fields, True, style.rankdir), "shape": "Mrecord", **attrs}
+    grad_fields, attrs = _fill(style.grad(node), node.data, style)
+    fields = [f"data {format_number(node.data)}", *grad_fields]
+    name = node.label or (style.names.get(node, "") if style.names and node.parents else "")
+    if name:
+        fields.insert(0, record_text(name))
+    if node is style.current:
+        attrs.update(color=HOT, penwidth="3")
+    return {"label": _record(fields, style.rows, style.rankdir), "shape": "Mrecord", **attrs}
 
 
-def _box_node(
-    scope: Scope, members: list[Value], outputs: list[Value], style: _Style
-) -> dict[str, str]:
-    """A collapsed module call: its name, its output's data and grad, what it hides."""
-    ops: list[str] = []
-    for m in members:
-        text = _OP_TEXT.get(m._op, m._op)
-        if text and text not in ops:
-            ops.append(text)
-    leaves = sum(1 for m in members if not m._prev)
-    summary = " \u2192 ".join(ops) if len(ops) <= 3 else f"{len(ops)} kinds of op"
-    attrs = {"fillcolor": "#f4f4f8", "fontcolor": "black"}
-    middle = f"{len(outputs)} outputs"
-    if len(outputs) == 1:
-        fields, attrs = _numbers(outputs[0], style)
-        middle = _record(fields, True, style.rankdir)
+def _box_node(scope: Scope, inside: list[Value], outputs: list[Value], style: _Style) -> Attrs:
+    """A collapsed call on one line: its name, its output, and the largest |grad| of its
+    parameters, which it is coloured by; a call whose parameters all have gradient 0 is DEAD."""
+    params = [m for m in inside if not m.parents]
     title = scope.name
     if len(outputs) == 1 and outputs[0].label:
         title += f" \u2192 {outputs[0].label}"
-    fields = [
-        record_text(title),
-        middle,
-        record_text(f"{summary} \u00b7 {leaves} leaves", 60),
+    out = f"out {format_number(outputs[0].data)}" if len(outputs) == 1 else f"{len(outputs)} outs"
+    fields = [record_text(title), out]
+    attrs: Attrs = {"fillcolor": "#f4f4f8", "fontcolor": "black"}
+    if style.show_grad and params:
+        known = [style.grad(p) for p in params]
+        top = None if None in known else max(abs(g) for g in known if g is not None)
+        fields.append(record_text("max |grad w| " + ("?" if top is None else format_number(top))))
+        attrs = _fill(top, 0.0, style)[1]
+        if top == 0.0:
+            fields.insert(0, "DEAD")
+            attrs.update(DEAD)
+    if any(m is style.current for m in inside):
+        attrs.update(color=HOT, penwidth="3")
+    return {"label": _record(fields, True, style.rankdir), "shape": "Mrecord", **attrs}
+
+
+def _op_node(node: Value, hot: bool) -> Attrs:
+    text = _OP_TEXT.get(node.op, node.op)
+    return {
+        "label": record_text(text, 12, record=False),
+        "shape": "circle" if len(text) <= 2 else "ellipse",
+        **(_HOT_OP if hot else _OP),
+    }
+
+
+def _add_value(scene: _Scene, node: Value) -> None:
+    """A value node, and for an op result its op node and the edges from its operands."""
+    i, home = scene.graph.index[node], scene.graph.homes[scene.graph.index[node]]
+    scene.add(f"v{i}", _value_node(node, scene.style), home)
+    if not node.parents:
+        return
+    hot = node is scene.style.current
+    scene.add(f"o{i}", _op_node(node, hot), home)
+    scene.edges.append((f"o{i}", f"v{i}", {}))
+    for p, local in zip(node.parents, _locals(node)):
+        if p in scene.keep:
+            scene.edges.append((scene.rep(p), f"o{i}", _hot_edge(local) if hot else {}))
+
+
+def _locals(node: Value) -> tuple[float, ...]:
+    grads = tuple(node.local_grads)
+    return grads if len(grads) == len(node.parents) else (math.nan,) * len(node.parents)
+
+
+def _hot_edge(local: float) -> Attrs:
+    # The gradient flows against the data: drawn from the op back to the operand, labelled by
+    # the factor it is multiplied by on the way.
+    return {
+        "color": HOT,
+        "penwidth": "2.5",
+        "dir": "back",
+        "fontcolor": HOT,
+        "label": f"\u00d7 {format_number(local)}",
+        "fontsize": "10",
+    }
+
+
+def _add_box(scene: _Scene, box: Scope, inside: list[Value]) -> None:
+    """One collapsed call, and one edge from each distinct outside operand into it."""
+    g, bid = scene.graph, scene.box_ids[id(box)]
+    outputs = [
+        m
+        for m in inside
+        if m is g.root or any(scene.boxes[g.index[c]] is not box for c in g.consumers.get(m, ()))
     ]
-    return {"label": _record(fields, False, style.rankdir), "shape": "Mrecord", **attrs}
+    scene.add(bid, _box_node(box, inside, outputs, scene.style), box.parent)
+    seen: set[str] = set()
+    for node in inside:
+        for parent in node.parents:
+            src = scene.rep(parent)
+            if parent in scene.keep and src != bid and src not in seen:
+                seen.add(src)
+                scene.edges.append((src, bid, {"color": "#70708c"}))
 
 
-def _legend(graph: graphviz.Digraph, style: _Style, anchor: str) -> None:
-    """Colour swatches explaining the gradient fill, drawn as nodes (every renderer supports
-    them) in short columns (left to right) or rows (top to bottom) after the ``anchor`` node."""
-    swatches = [(f, t, text) for _, f, t, text in GRAD_SCALE]
-    swatches += [(ZERO, "#555555", "0"), (RED, "white", "nan/inf")]
-    if style.grads is not None:
-        swatches.append(("white", "black", "? not yet"))
-    with graph.subgraph(name="cluster_legend") as legend:
-        legend.attr(
-            label="fill: |grad|", style="rounded", color="#ccc", fontcolor="#444", margin="4"
-        )
-        legend.attr("node", shape="box", fontsize="9", width="0.6", height="0.2", margin="0.03")
-        for start in range(0, len(swatches), 4):
-            with legend.subgraph() as group:
-                group.attr(rank="same")
-                for k in range(start, min(start + 4, len(swatches))):
-                    fill, ink, text = swatches[k]
-                    edge = "#999999" if fill == "white" else fill
-                    group.node(f"legend{k}", text, fillcolor=fill, fontcolor=ink, color=edge)
-                for k in range(start, min(start + 3, len(swatches) - 1)):
-                    # Keeps the order; left to right, Graphviz stacks a flat edge upwards.
-                    pair = (f"legend{k}", f"legend{k + 1}")
-                    group.edge(
-                        *(pair[::-1] if style.rankdir in ("LR", "RL") else pair), style="invis"
-                    )
-            if start:
-                legend.edge(f"legend{start - 4}", f"legend{start}", style="invis")
-    graph.edge(anchor, "legend0", style="invis")
+def _add_stubs(scene: _Scene, label_of: Mapping[Value, str]) -> None:
+    """Where a view cuts the graph, a small dashed stub names what lies beyond the cut."""
+    g = scene.graph
+    for node in sorted(scene.keep, key=g.index.__getitem__):
+        if scene.boxes[g.index[node]] is not None:
+            continue
+        i = g.index[node]
+        cut_in = [p for p in node.parents if p not in scene.keep]
+        cut_out = [c for c in g.consumers.get(node, []) if c not in scene.keep]
+        for name, cut, edge in (
+            (f"s{i}", cut_in, (f"s{i}", f"o{i}")),
+            (f"u{i}", cut_out, (f"v{i}", f"u{i}")),
+        ):
+            if cut:
+                text = ", ".join(label_of[c] for c in dict.fromkeys(cut))
+                text = ("from " if name[0] == "s" else "to ") + text
+                scene.add(name, {"label": record_text(text, 30, record=False), **_STUB}, None)
+                scene.edges.append((*edge, {"style": "dashed", "color": "#999999"}))
+
+
+_STUB = {"shape": "plaintext", "style": "", "fontsize": "9", "fontcolor": "#666666"}
+
+
+def _select(graph: Graph, focus: Value | None, depth: int, last: int | None) -> set[Value]:
+    if focus is not None and last is not None:
+        raise ValueError("pass focus=... or last=..., not both")
+    if focus is not None:
+        return neighbourhood(graph, focus, depth)
+    if last is not None:
+        return last_ops(graph, last)
+    return set(graph.order)
+
+
+def _boxes(
+    graph: Graph, keep: set[Value], collapse: Collection[str] | Literal["auto"]
+) -> list[Scope | None]:
+    boxes = graph.box_of(() if collapse == "auto" else collapse)
+    if collapse == "auto":
+        for kinds in (("Neuron",), ("Neuron", "Layer")):
+            if _size(graph, keep, boxes) <= AUTO_COLLAPSE:
+                break
+            boxes = graph.box_of(kinds)
+    return boxes
+
+
+def _size(graph: Graph, keep: set[Value], boxes: list[Scope | None]) -> int:
+    return counts(keep, {n: boxes[graph.index[n]] for n in keep})
+
+
+def _refuse(graph: Graph, drawn: int, max_nodes: int | None) -> None:
+    if max_nodes is None or drawn <= max_nodes:
+        return
+    modules = any(h is not None for h in graph.homes)
+    hint = "collapse=('Neuron',) or ('Layer',) (CLI: --collapse Neuron), " if modules else ""
+    raise ValueError(
+        f"the graph has {drawn} nodes to draw, more than max_nodes={max_nodes}; Graphviz would "
+        f"be slow and the picture unreadable. Draw a view instead: focus=node, depth=2 (CLI: "
+        f"--focus NAME --depth 2) or last=20 (CLI: --last 20), {hint}or pass max_nodes=None "
+        f"(CLI: --max-nodes 0) to draw it anyway."
+    )
 
 
 def draw_dot(
@@ -166,12 +273,18 @@ def draw_dot(
     clusters: bool = True,
     collapse: Collection[str] | Literal["auto"] = "auto",
     max_nodes: int | None = MAX_NODES,
+    focus: Value | None = None,
+    depth: int = 2,
+    last: int | None = None,
+    legend: bool = True,
+    wrap: bool | Literal["auto"] = "auto",
 ) -> Drawing:
     """Draw the graph that computed ``root``: values as boxes, each op as a small node.
 
     A value shows its label (when set), data and gradient, and is filled by |grad| on a log
     scale (viridis; NaN/inf in red; a legend explains it). Node ids follow the topological
-    order, so the same graph always gives the same DOT text.
+    order, so the same graph always gives the same DOT text. Module calls are boxes laid out
+    left to right: inputs first, then each layer as a column, neurons in index order.
 
     Args:
         root: the output whose graph is drawn.
@@ -179,16 +292,26 @@ def draw_dot(
         show_grad: show and colour gradients.
         clusters: group nodes made inside ``Neuron``/``Layer``/``MLP`` calls into labelled boxes.
         collapse: module kinds or names (``("Neuron",)``, ``("Layer",)``) whose calls are each
-            drawn as one box with its inputs and output. ``"auto"`` (default) collapses neurons,
-            then layers, only when the graph has more than 150 nodes to draw.
+            drawn as one box showing the largest |grad| of its parameters (marked DEAD when they
+            are all 0). ``"auto"`` (default) collapses neurons, then layers, only when the graph
+            has more than 150 nodes to draw.
         max_nodes: refuse to draw more nodes than this (``None``: no limit).
+        focus: draw only the nodes within ``depth`` steps of this one; dashed stubs name the
+            nodes beyond the cut.
+        depth: how far the ``focus`` view reaches, towards the inputs and the output.
+        last: draw only the last ``last`` ops before the output (and their operands).
+        legend: draw the small colour legend.
+        wrap: ``"auto"`` turns a long thin graph (without module boxes) top to bottom when left
+            to right it would be more than about 4 times wider than tall; ``True`` always,
+            ``False`` never.
 
     Returns:
         A `Drawing` (a `graphviz.Digraph`): ``.source`` is the DOT text; it shows inline in
         Jupyter; `visualize.render` writes it to a file.
 
     Raises:
-        ValueError: an unknown ``rankdir``, or more nodes than ``max_nodes``.
+        ValueError: an unknown ``rankdir``, a ``focus`` outside the graph, or more nodes than
+            ``max_nodes``.
 
     Example:
         >>> from autograd_lite import Value
@@ -196,7 +319,7 @@ def draw_dot(
         >>> draw_dot(y)
         <Drawing of 3 values, 2 ops: .source is its DOT text; render() writes a file>
         >>> src = draw_dot(y, show_grad=False).source
-        >>> src.count("->"), "{x | data 2}" in src  # x * x: two edges from x
+        >>> src.count("->"), "x | data 2" in src  # x * x: two edges from x
         (5, True)
     """
     return build(
@@ -206,6 +329,11 @@ def draw_dot(
         clusters=clusters,
         collapse=collapse,
         max_nodes=max_nodes,
+        focus=focus,
+        depth=depth,
+        last=last,
+        legend=legend,
+        wrap=wrap,
     )
 
 
@@ -217,184 +345,186 @@ def build(
     clusters: bool = True,
     collapse: Collection[str] | Literal["auto"] = "auto",
     max_nodes: int | None = MAX_NODES,
+    focus: Value | None = None,
+    depth: int = 2,
+    last: int | None = None,
+    legend: bool = True,
+    wrap: bool | Literal["auto"] = "auto",
     grads: Mapping[Value, float] | None = None,
     current: Value | None = None,
     caption: str = "",
+    named: bool = False,
 ) -> Drawing:
     """`draw_dot` plus what step-by-step drawings need: the gradients known so far
-    (``grads``; others show ``?``), the ``current`` node to highlight and a ``caption``."""
+    (``grads``; others show ``?``), the ``current`` node and the edges back from it
+    highlighted, a ``caption``, and ``named`` to show ``t1``, ``t2``... on unnamed results."""
+    _check(root, rankdir, collapse)
+    graph = Graph.of(root)
+    keep = _select(graph, focus, depth, last)
+    boxes = _boxes(graph, keep, collapse)
+    _refuse(graph, _size(graph, keep, boxes), max_nodes)
+    label_of = names(graph.order)
+    style = _Style(show_grad, grads, current, rankdir, label_of if named else None)
+    style.rows = clusters and any(h is not None for h in graph.homes)
+    scene = _Scene(graph, keep, boxes, style, clusters)
+    _fill_scene(scene, label_of)
+    if _too_wide(scene, wrap, LEGEND_HEIGHT if legend and show_grad else 0.0):
+        # Records turn with the rank direction: lay the scene out again, top to bottom.
+        style.rankdir = "TB"
+        scene = _Scene(graph, keep, boxes, style, clusters)
+        _fill_scene(scene, label_of)
+    out = _write(scene, legend and show_grad, caption)
+    n_values = sum(1 for n in keep if boxes[graph.index[n]] is None)
+    n_ops = sum(1 for n in keep if boxes[graph.index[n]] is None and n.parents)
+    boxed = f", {len(scene.box_ids)} collapsed boxes" if scene.box_ids else ""
+    out.summary = f"{n_values} values, {n_ops} ops{boxed}"
+    return out
+
+
+def _check(root: Value, rankdir: str, collapse: object) -> None:
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot() takes a Value, got {type(root).__name__}")
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     if isinstance(collapse, str) and collapse != "auto":
         raise TypeError(f"collapse takes module kinds such as ('Neuron',), not {collapse!r}")
-    order = topological_order(root)
-    consumers: dict[Value, list[Value]] = {}
-    for node in order:
-        for parent in node._prev:
-            consumers.setdefault(parent, []).append(node)
-    homes = [_home(node, consumers) for node in order]
-
-    def boxes_for(kinds: Collection[str]) -> list[Scope | None]:
-        return [_box_scope(home, kinds) for home in homes]
-
-    def count(boxes: list[Scope | None]) -> int:
-        free = sum((2 if node._prev else 1) for node, b in zip(order, boxes) if b is None)
-        return free + len({id(b) for b in boxes if b is not None})
-
-    boxes = boxes_for(() if collapse == "auto" else collapse)
-    if collapse == "auto":
-        for kinds in (("Neuron",), ("Neuron", "Layer")):
-            if count(boxes) <= AUTO_COLLAPSE:
-                break
-            boxes = boxes_for(kinds)
-    drawn = count(boxes)
-    if max_nodes is not None and drawn > max_nodes:
-        has_scopes = any(h is not None for h in homes)
-        hint = (
-            "pass collapse=('Neuron',) or collapse=('Layer',) to draw each module call as one box"
-            if has_scopes
-            else "draw a smaller sub-expression"
-        )
-        raise ValueError(
-            f"the graph has {drawn} nodes to draw, more than max_nodes={max_nodes}; Graphviz "
-            f"would be slow and the picture unreadable. {hint[0].upper()}{hint[1:]}, or pass "
-            f"max_nodes=None to draw it anyway."
-        )
-    style = _Style(show_grad, grads, current, rankdir)
-    return _emit(order, homes, boxes, consumers, root, clusters, style, caption)
 
 
-def _emit(
-    order: list[Value],
-    homes: list[Scope | None],
-    boxes: list[Scope | None],
-    consumers: Mapping[Value, list[Value]],
-    root: Value,
-    clusters: bool,
-    style: _Style,
-    caption: str,
-) -> Drawing:
-    graph = Drawing(name="autograd_lite")
-    graph.attr(rankdir=style.rankdir, fontname=FONT, nodesep="0.18", ranksep="0.35", newrank="true")
-    graph.attr("node", fontname=FONT, fontsize="11", style="filled", color="#555555")
-    graph.attr("edge", color="#7a7a7a", arrowsize="0.6")
-    index = {node: i for i, node in enumerate(order)}
-    box_ids: dict[int, str] = {}
+def _fill_scene(scene: _Scene, label_of: Mapping[Value, str]) -> None:
+    g = scene.graph
     members: dict[int, list[Value]] = {}
-    for node, box in zip(order, boxes):
-        if box is not None:
-            box_ids.setdefault(id(box), f"m{len(box_ids)}")
+    for node in g.order:
+        box = scene.boxes[g.index[node]]
+        if node in scene.keep and box is not None:
             members.setdefault(id(box), []).append(node)
-
-    def rep(node: Value) -> str:
-        box = boxes[index[node]]
-        return box_ids[id(box)] if box is not None else f"v{index[node]}"
-
-    cluster_of: dict[int, _Cluster] = {}
-    top: list[_Cluster] = []
-    loose: list[tuple[str, dict[str, str]]] = []
-    seen_paths: dict[tuple[tuple[str, str], ...], int] = {}
-
-    def place(scope: Scope | None) -> list[tuple[str, dict[str, str]]]:
-        if scope is None or not clusters:
-            return loose
-        if id(scope) not in cluster_of:
-            parent = scope.parent
-            key = tuple((s.kind, s.name) for s in scope.path())
-            seen_paths[key] = seen_paths.get(key, 0) + 1
-            calls = seen_paths[key]
-            name = scope.name if calls == 1 else f"{scope.name} (call {calls})"
-            cluster = _Cluster(scope, name)
-            cluster_of[id(scope)] = cluster
-            siblings = top if parent is None else _cluster(parent)
-            siblings.append(cluster)
-        return cluster_of[id(scope)].lines
-
-    def _cluster(scope: Scope) -> list[_Cluster]:
-        place(scope)
-        return cluster_of[id(scope)].children
-
-    edges: list[tuple[str, str, dict[str, str]]] = []
-    box_edges: set[tuple[str, str]] = set()
-    for i, (node, home, box) in enumerate(zip(order, homes, boxes)):
-        if box is not None:
-            bid = box_ids[id(box)]
-            # A box is placed where its last member (its output) comes in the order, so boxes
-            # appear in data-flow order and Graphviz keeps neurons in their numbered order.
-            if members[id(box)][-1] is node:
-                inside = members[id(box)]
-                outputs = [
-                    m
-                    for m in inside
-                    if m is root or any(boxes[index[c]] is not box for c in consumers.get(m, ()))
-                ]
-                place(box.parent).append((bid, _box_node(box, inside, outputs, style)))
-            for parent in node._prev:
-                src = rep(parent)
-                if src != bid and (src, bid) not in box_edges:
-                    box_edges.add((src, bid))
-                    edges.append((src, bid, {"color": "#70708c80"}))
+    for node in g.order:
+        if node not in scene.keep:
             continue
-        place(home).append((f"v{i}", _value_node(node, style)))
-        if node._prev:
-            hot = node is style.current
-            text = _OP_TEXT.get(node._op, node._op)
-            place(home).append(
-                (
-                    f"o{i}",
-                    {
-                        "label": record_text(text, 12, record=False),
-                        "shape": "circle" if len(text) <= 2 else "ellipse",
-                        **(_HOT_OP if hot else _OP),
-                    },
-                )
-            )
-            edges.append((f"o{i}", f"v{i}", {}))
-            hot_edge = {"color": "#e6550d", "penwidth": "2"} if hot else {}
-            for p in node._prev:
-                attrs = hot_edge
-                if home is not None and not p._prev and homes[index[p]] is None:
-                    # An input from outside the module call: one rank further left, so it is
-                    # drawn before the cluster rather than above or below it.
-                    attrs = {**hot_edge, "minlen": "2"}
-                edges.append((rep(p), f"o{i}", attrs))
+        box = scene.boxes[g.index[node]]
+        if box is None:
+            _add_value(scene, node)
+        elif members[id(box)][-1] is node:
+            # A box comes where its output comes in the order, so boxes follow the data flow.
+            scene.box_ids[id(box)] = f"m{len(scene.box_ids)}"
+            _add_box(scene, box, members[id(box)])
+    _add_stubs(scene, label_of)
+    _bundle(scene)
 
-    def emit(target: graphviz.Digraph, lines: list[tuple[str, dict[str, str]]]) -> None:
-        for name, attrs in lines:
-            target.node(name, **attrs)
 
-    def emit_cluster(target: graphviz.Digraph, cluster: _Cluster, depth: int) -> None:
-        with target.subgraph(name=f"cluster_{len(done)}") as sub:
-            done.append(cluster)
-            sub.attr(label=record_text(cluster.name, record=False), **_CLUSTER)
-            sub.attr(fillcolor=("#f6f6fa", "#eef2f8", "#ffffff")[min(depth, 2)])
-            emit(sub, cluster.lines)
-            for child in cluster.children:
-                emit_cluster(sub, child, depth + 1)
+def _bundle(scene: _Scene) -> None:
+    """Where every box of one layer feeds every box of the next, draw one junction between
+    them: n + m edges that say "all to all" instead of n x m that fill the page."""
+    pairs: dict[tuple[int, int], list[int]] = {}
+    for k, (tail, head, _) in enumerate(scene.edges):
+        if tail[0] == head[0] == "m" and (s := scene.where[tail]) and (t := scene.where[head]):
+            pairs.setdefault((id(s), id(t)), []).append(k)
+    drop: set[int] = set()
+    for group in pairs.values():
+        tails = list(dict.fromkeys(scene.edges[k][0] for k in group))
+        heads = list(dict.fromkeys(scene.edges[k][1] for k in group))
+        if len(tails) < 2 or len(heads) < 2 or len(group) != len(tails) * len(heads):
+            continue
+        drop.update(group)
+        hub = f"j{len(drop)}"
+        scene.add(hub, {"shape": "point", "width": "0.08", "color": "#70708c"}, None)
+        scene.edges += [(t, hub, {"color": "#70708c", "arrowhead": "none"}) for t in tails]
+        scene.edges += [(hub, h, {"color": "#70708c"}) for h in heads]
+    scene.edges = [e for k, e in enumerate(scene.edges) if k not in drop]
 
-    done: list[_Cluster] = []
-    emit(graph, loose)
-    for cluster in top:
-        emit_cluster(graph, cluster, 0)
-    for tail, head, attrs in edges:
-        graph.edge(tail, head, **attrs)
-    if box_ids:
-        # Densely connected boxes need more crossing-minimisation passes to stay in order.
-        graph.attr(mclimit="4")
-    if style.show_grad:
-        _legend(graph, style, rep(root))
+
+def _write(scene: _Scene, with_legend: bool, caption: str) -> Drawing:
+    style = scene.style
+    out = Drawing(name="autograd_lite")
+    out.attr(rankdir=style.rankdir, fontname=FONT, nodesep="0.15", ranksep="0.3", newrank="true")
+    out.attr("node", fontname=FONT, fontsize="11", style="filled", color="#555555")
+    out.attr("edge", color="#7a7a7a", arrowsize="0.6")
+    scene.hints = order_hints(scene.graph, scene.where)
+    _emit_clusters(out, scene)
+    for tail, head, attrs in scene.edges:
+        out.edge(tail, head, **attrs, **_minlen(scene, tail, head))
+    if scene.hints or scene.box_ids:
+        # Module boxes are already in data order; crossing minimisation would only shuffle
+        # neurons among equally good orders. Few passes keep the order they are written in.
+        out.attr(mclimit="0.1")
+    if with_legend:
+        legend(out, style.grads is not None, scene.rep(scene.graph.root), style.rankdir)
     if caption:
-        graph.attr(
-            label=record_text(caption, 300, record=False),
-            labelloc="t",
-            labeljust="l",
-            fontsize="12",
-        )
-    n_values = sum(1 for b in boxes if b is None)
-    graph.summary = (
-        f"{n_values} values, {sum(1 for n, b in zip(order, boxes) if b is None and n._prev)} ops"
-        + (f", {len(box_ids)} collapsed boxes" if box_ids else "")
-    )
-    return graph
+        text = record_text(caption, 400, record=False)
+        out.attr(label=text, labelloc="t", labeljust="l", fontsize="12")
+    return out
+
+
+def _minlen(scene: _Scene, tail: str, head: str) -> Attrs:
+    # An edge entering a module box from outside it spans three ranks (one for the box's
+    # ordering anchor; two into a collapsed box, which needs none), so each box starts in a
+    # column of its own: inputs left of layer 1, layer 1 left of layer 2, never a staircase.
+    inner, outer = scene.where.get(head), scene.where.get(tail)
+    if tail[0] == "j":
+        return {}
+    if head[0] == "j":
+        return {"minlen": "2"}
+    if inner is None or outer is inner:
+        return {}
+    if outer is not None and inner in outer.path():
+        return {}
+    return {"minlen": "3"}
+
+
+def _too_wide(scene: _Scene, wrap: bool | str, min_height: float) -> bool:
+    """Whether a left-to-right drawing should turn top to bottom: a long, thin graph (module
+    boxes keep their columns) that would be more than `MAX_ASPECT` times wider than tall."""
+    if wrap is False or scene.style.rankdir != "LR":
+        return False
+    if wrap == "auto" and any(s is not None for s in scene.where.values()):
+        return False
+    return wrap is True or aspect(scene.statements, scene.edges, min_height) > MAX_ASPECT
+
+
+def _emit_clusters(out: graphviz.Digraph, scene: _Scene) -> None:
+    children: dict[int | None, list[Scope]] = {}
+    loose: list[str] = []
+    for name, scope in scene.where.items():
+        if scope is None:
+            loose.append(name)
+            continue
+        for s in scope.path():
+            parent = id(s.parent) if s.parent is not None else None
+            siblings = children.setdefault(parent, [])
+            if all(c is not s for c in siblings):
+                siblings.append(s)
+    for name in loose:
+        out.node(name, **scene.statements[name])
+    calls: dict[tuple[str, ...], int] = {}
+    for top in _in_order(children.get(None, []), scene):
+        _emit_cluster(out, scene, top, children, calls, 0)
+
+
+def _in_order(calls: list[Scope], scene: _Scene) -> list[Scope]:
+    # Left to right, Graphviz stacks sibling clusters bottom-up in the order they are written:
+    # writing them last first puts Neuron 1 at the top.
+    return calls[::-1] if scene.style.rankdir in ("LR", "RL") else calls
+
+
+def _emit_cluster(
+    out: graphviz.Digraph,
+    scene: _Scene,
+    scope: Scope,
+    children: Mapping[int | None, list[Scope]],
+    calls: dict[tuple[str, ...], int],
+    depth: int,
+) -> None:
+    key = tuple(s.name for s in scope.path())
+    calls[key] = calls.get(key, 0) + 1
+    title = scope.name if calls[key] == 1 else f"{scope.name} (call {calls[key]})"
+    with out.subgraph(name=f"cluster_{sum(calls.values()) - 1}") as sub:
+        sub.attr(label=record_text(title, record=False), **_CLUSTER)
+        sub.attr(fillcolor=("#f6f6fa", "#eef2f8", "#ffffff")[min(depth, 2)])
+        mine = [node for node, where in scene.where.items() if where is scope]
+        if scene.style.rankdir in ("LR", "RL"):
+            # Boxes too stack bottom-up in the order written (see `_in_order`).
+            pass
+        for node in mine:
+            sub.node(node, **scene.statements[node])
+        for child in _in_order(children.get(id(scope), []), scene):
+            _emit_cluster(sub, scene, child, children, calls, depth + 1)
+        pin(sub, f"h{sum(calls.values()) - 1}", scene.hints.get(id(scope), []))
