@@ -364,7 +364,9 @@ def build(
     boxes = _boxes(graph, keep, collapse)
     _refuse(graph, _size(graph, keep, boxes), max_nodes)
     label_of = names(graph.order)
-    style = _Style(show_grad, grads, current, rankdir, label_of if named else None)
+    # A view names unnamed results (t1, t2, ...) so its stubs can say what lies beyond a cut.
+    view = focus is not None or last is not None
+    style = _Style(show_grad, grads, current, rankdir, label_of if named or view else None)
     style.rows = clusters and any(h is not None for h in graph.homes)
     scene = _Scene(graph, keep, boxes, style, clusters)
     _fill_scene(scene, label_of)
