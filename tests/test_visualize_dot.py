@@ -248,3 +248,85 @@ def test_edges_into_a_module_box_span_extra_ranks_so_boxes_never_share_a_column(
     assert source.count("minlen=3") == 4 + 2
     plain = (Value(1.0, label="a") * Value(2.0, label="b")).tanh()
     assert "minlen" not in draw_dot(plain).source
+
+
+def two_neurons() -> tuple[Value, MLP]:
+    """A layer of two ReLU neurons and an output: neuron 1 is dead on this input (its
+    pre-activation is -3), neuron 2 is alive."""
+    model = MLP(2, [2, 1], seed=0)
+    dead, alive = model.layers[0].neurons
+    for p, v in zip(dead.parameters(), (-1.0, -1.0, -1.0)):
+        p.data = v
+    for p, v in zip(alive.parameters(), (0.5, 0.25, 0.0)):
+        p.data = v
+    out = model([Value(1.0, label="x1"), Value(2.0, label="x2")])
+    out.backward()
+    return out, model
+
+
+def box_label(source: str, name: str) -> str:
+    found = re.search(rf'^\s*m\d+ \[label="([^"]*{re.escape(name)}[^"]*)"([^\n]*)', source, re.M)
+    assert found, name
+    return found.group(1) + found.group(2)
+
+
+def test_a_collapsed_neuron_shows_the_largest_weight_gradient_and_is_coloured_by_it() -> None:
+    out, model = two_neurons()
+    alive = model.layers[0].neurons[1]
+    top = max(abs(p.grad) for p in alive.parameters())
+    assert top > 0
+    src = draw_dot(out, collapse=("Neuron",)).source
+    label = box_label(src, "Layer 1 / Neuron 2" if "Layer 1 / Neuron 2" in src else "Neuron 2")
+    assert f"max \\|grad w\\| {format_number(top)}" in label
+    assert f'fillcolor="{grad_colours(top)[0]}"' in label
+    assert "DEAD" not in label
+
+
+def test_a_neuron_whose_weight_gradients_are_all_zero_is_marked_dead() -> None:
+    out, model = two_neurons()
+    dead = model.layers[0].neurons[0]
+    assert all(p.grad == 0 for p in dead.parameters())
+    assert out.grad == 1 and dead.parameters()[0].data == -1  # the output's grad is not 0
+    boxes = re.findall(r"^\s*m\d+ \[(.*)$", draw_dot(out, collapse=("Neuron",)).source, re.M)
+    marked = [b for b in boxes if "DEAD" in b]
+    assert len(boxes) == 3 and len(marked) == 1
+    assert "Neuron 1 | out 0 | max \\|grad w\\| 0" in marked[0]
+    assert "dashed" in marked[0] and f'color="{RED}"' in marked[0]
+    layer = box_label(draw_dot(out, collapse=("Layer",)).source, "Layer 1")
+    assert "DEAD" not in layer  # one live neuron keeps the layer alive
+
+
+def test_focus_draws_a_neighbourhood_with_stubs_naming_what_was_cut() -> None:
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(30):
+        y = (y * 1.1).tanh()
+    y.backward()
+    middle = y
+    for _ in range(10):
+        middle = middle.parents[0]  # tanh <- mul <- tanh ...: ten steps back
+    src = draw_dot(y, focus=middle, depth=1).source
+    values = re.findall(r"^\s*v\d+ \[", src, re.M)
+    assert len(values) == 3  # the focus, the mul before it and the mul after it
+    stubs = re.findall(r'^\s*([su]\d+) \[label="(from|to) ([^"]+)"', src, re.M)
+    assert {kind for _, kind, _ in stubs} == {"from", "to"}
+    assert src.count("style=dashed") == len(stubs) == 3
+    assert re.search(r'label="\{?t\d+ \|', src)  # unnamed results are named in a view
+    with pytest.raises(ValueError, match="not part of the graph"):
+        draw_dot(y, focus=Value(1.0))
+    with pytest.raises(ValueError, match="not both"):
+        draw_dot(y, focus=middle, last=3)
+
+
+def test_last_draws_the_final_ops_and_their_operands() -> None:
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(300):
+        y = (y * 1.1).tanh()
+    y.label = "y"
+    y.backward()
+    src = draw_dot(y, last=2).source  # 900 nodes in all: refused without a view
+    ops = re.findall(r'^\s*o\d+ \[label="?([^"\s]+)', src, re.M)
+    # tanh(y) and its x, plus the op that made x's operand, whose inputs are a stub
+    assert sorted(ops) == ["tanh", "tanh", "\u00d7"]
+    assert "y | data" in src and src.count("style=dashed") == 1  # one stub: "from t..."

@@ -299,7 +299,8 @@ def draw_dot(
         focus: draw only the nodes within ``depth`` steps of this one; dashed stubs name the
             nodes beyond the cut.
         depth: how far the ``focus`` view reaches, towards the inputs and the output.
-        last: draw only the last ``last`` ops before the output (and their operands).
+        last: draw only the last ``last`` ops before the output and their operands (an
+            operand made by an op shows that op, with a stub for its inputs).
         legend: draw the small colour legend.
         wrap: ``"auto"`` turns a long thin graph (without module boxes) top to bottom when left
             to right it would be more than about 4 times wider than tall; ``True`` always,
