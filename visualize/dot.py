@@ -440,7 +440,7 @@ def _write(scene: _Scene, with_legend: bool, caption: str) -> Drawing:
     out = Drawing(name="autograd_lite")
     out.attr(rankdir=style.rankdir, fontname=FONT, nodesep="0.15", ranksep="0.3", newrank="true")
     out.attr("node", fontname=FONT, fontsize="11", style="filled", color="#555555")
-    out.attr("edge", color="#7a7a7a", arrowsize="0.6")
+    out.attr("edge", color="#7a7a7a", arrowsize="0.6", fontname=FONT)
     scene.hints = order_hints(scene.graph, scene.where)
     _emit_clusters(out, scene)
     for tail, head, attrs in scene.edges:
@@ -452,8 +452,9 @@ def _write(scene: _Scene, with_legend: bool, caption: str) -> Drawing:
     if with_legend:
         legend(out, style.grads is not None, scene.rep(scene.graph.root), style.rankdir)
     if caption:
-        text = record_text(caption, 400, record=False)
-        out.attr(label=text, labelloc="t", labeljust="l", fontsize="12")
+        # One escaped line each, each ended by \l: left-justified, as a worked sum is read.
+        lines = [record_text(line, 200, record=False) for line in caption.split("\n")]
+        out.attr(label="\\l".join(lines) + "\\l", labelloc="t", labeljust="l", fontsize="12")
     return out
 
 
