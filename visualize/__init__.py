@@ -10,12 +10,15 @@ Example:
 from __future__ import annotations
 
 from .dot import draw_dot
+from .explore import Explorer, explore
 from .render import Drawing, RenderError, has_system_dot, render, to_bytes, write_atomic
 from .steps import backward_steps, render_backward_steps
 from .style import format_number, record_text
 
 __all__ = [
     "draw_dot",
+    "explore",
+    "Explorer",
     "render",
     "render_backward_steps",
     "backward_steps",

@@ -381,6 +381,14 @@ def build(
     n_ops = sum(1 for n in keep if boxes[graph.index[n]] is None and n.parents)
     boxed = f", {len(scene.box_ids)} collapsed boxes" if scene.box_ids else ""
     out.summary = f"{n_values} values, {n_ops} ops{boxed}"
+    out.members = {
+        bid: [
+            i
+            for i, b in enumerate(boxes)
+            if b is not None and id(b) == key and graph.order[i] in keep
+        ]
+        for key, bid in scene.box_ids.items()
+    }
     return out
 
 
