@@ -237,3 +237,23 @@ def test_views_and_the_explorer_from_the_command_line(tmp_path: Path) -> None:
     assert "t3 |" in (tmp_path / "f.dot").read_text()
     assert main([chain, "--at", "x=0.1", "--html", str(tmp_path / "g.html"), "--no-legend"]) == 0
     assert (tmp_path / "g.html").read_text().count("<svg") == 1
+
+
+@pytest.mark.parametrize(
+    ("stop", "status", "said"),
+    [(KeyboardInterrupt(), 130, "interrupted\n"), (BrokenPipeError(), 1, "")],
+)
+def test_interrupts_and_broken_pipes_end_quietly(
+    stop: BaseException,
+    status: int,
+    said: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def interrupted(args: object) -> int:
+        raise stop
+
+    monkeypatch.setattr("visualize.cli._run", interrupted)
+    assert main(["x", "--at", "x=1"]) == status
+    err = capsys.readouterr().err
+    assert err.endswith(said) and err.count("\n") == said.count("\n")  # one line, or none
