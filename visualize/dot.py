@@ -141,7 +141,7 @@ def _box_node(scope: Scope, inside: list[Value], outputs: list[Value], style: _S
             attrs.update(DEAD)
     if any(m is style.current for m in inside):
         attrs.update(color=HOT, penwidth="3")
-    return {"label": _record(fields, True, style.rankdir), "shape": "Mrecord", **attrs}
+    return {"label": _record(fields, style.rows, style.rankdir), "shape": "Mrecord", **attrs}
 
 
 def _op_node(node: Value, hot: bool) -> Attrs:
@@ -302,9 +302,9 @@ def draw_dot(
         last: draw only the last ``last`` ops before the output and their operands (an
             operand made by an op shows that op, with a stub for its inputs).
         legend: draw the small colour legend.
-        wrap: ``"auto"`` turns a long thin graph (without module boxes) top to bottom when left
-            to right it would be more than about 4 times wider than tall; ``True`` always,
-            ``False`` never.
+        wrap: ``"auto"``: when left to right the picture would be more than about 4 times
+            wider than tall, module boxes stack their fields into cards and graphs without
+            modules turn top to bottom; ``True`` always, ``False`` never.
 
     Returns:
         A `Drawing` (a `graphviz.Digraph`): ``.source`` is the DOT text; it shows inline in
@@ -372,8 +372,12 @@ def build(
     scene = _Scene(graph, keep, boxes, style, clusters)
     _fill_scene(scene, label_of)
     if _too_wide(scene, wrap, LEGEND_HEIGHT if legend and show_grad else 0.0):
-        # Records turn with the rank direction: lay the scene out again, top to bottom.
-        style.rankdir = "TB"
+        # Module boxes keep their columns: their records stack into cards instead. Anything
+        # else turns top to bottom. Records turn with either: lay the scene out again.
+        if style.rows:
+            style.rows = False
+        else:
+            style.rankdir = "TB"
         scene = _Scene(graph, keep, boxes, style, clusters)
         _fill_scene(scene, label_of)
     out = _write(scene, legend and show_grad, caption)
@@ -483,11 +487,9 @@ def _minlen(scene: _Scene, tail: str, head: str) -> Attrs:
 
 
 def _too_wide(scene: _Scene, wrap: bool | str, min_height: float) -> bool:
-    """Whether a left-to-right drawing should turn top to bottom: a long, thin graph (module
-    boxes keep their columns) that would be more than `MAX_ASPECT` times wider than tall."""
+    """Whether a left-to-right drawing would be more than `MAX_ASPECT` times wider than tall
+    (``wrap=True``: always; ``False``: never)."""
     if wrap is False or scene.style.rankdir != "LR":
-        return False
-    if wrap == "auto" and any(s is not None for s in scene.where.values()):
         return False
     return wrap is True or aspect(scene.statements, scene.edges, min_height) > MAX_ASPECT
 
