@@ -159,3 +159,12 @@ def test_a_long_thin_graph_turns_top_to_bottom_so_it_is_never_four_times_wider_t
         assert aspect(run_dot(drawing)) <= 4.0
     small = draw_dot((Value(1.0, label="a") * 2).tanh())
     assert "rankdir=LR" in small.source  # short graphs keep the plain left-to-right layout
+
+
+@needs_dot
+def test_a_long_chain_stays_one_straight_column_instead_of_drifting_sideways() -> None:
+    drawing = draw_dot(chain(30), max_nodes=None)
+    nodes, _ = placed(run_dot(drawing))
+    fields = first_field(drawing.source)
+    spine = [nodes[n][0] for n, text in fields.items() if n[0] == "v" and "1.01" not in text]
+    assert len(spine) == 61 and max(spine) - min(spine) < 10  # points: one column
