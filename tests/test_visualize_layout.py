@@ -168,3 +168,15 @@ def test_a_long_chain_stays_one_straight_column_instead_of_drifting_sideways() -
     fields = first_field(drawing.source)
     spine = [nodes[n][0] for n, text in fields.items() if n[0] == "v" and "1.01" not in text]
     assert len(spine) == 61 and max(spine) - min(spine) < 10  # points: one column
+
+
+@needs_dot
+@pytest.mark.parametrize("legend", [True, False])
+def test_no_drawing_is_more_than_about_four_times_wider_than_tall(legend: bool) -> None:
+    drawings = [draw_dot(chain(n), legend=legend) for n in (1, 3, 8)]
+    drawings.append(draw_dot((Value(2.0, label="a") * 3).exp(), legend=legend))
+    for sizes in ([1], [2, 1], [4, 4, 1], [3, 3, 3, 3, 1]):
+        for collapse in ((), ("Neuron",), ("Layer",)):
+            drawings.append(draw_dot(mlp(sizes), collapse=collapse, legend=legend))
+    ratios = [aspect(run_dot(d)) for d in drawings]
+    assert max(ratios) <= 4.2, ratios

@@ -172,19 +172,7 @@ def build(
     view = focus is not None or last is not None
     style = Style(show_grad, grads, current, rankdir, label_of if named or view else None)
     style.rows = clusters and any(h is not None for h in graph.homes)
-    scene = Scene(graph, keep, boxes, style, clusters)
-    fill_scene(scene, label_of)
-    if _too_wide(scene, wrap, LEGEND_HEIGHT if legend and show_grad else 0.0):
-        # Module boxes keep their columns: their records stack into cards instead. Anything
-        # else turns top to bottom. Records turn with either: lay the scene out again.
-        if style.rows:
-            style.rows = False
-        else:
-            style.rankdir = "TB"
-        scene = Scene(graph, keep, boxes, style, clusters)
-        fill_scene(scene, label_of)
-        if style.rankdir == "TB":
-            _spine(scene)
+    scene = _fit(Scene(graph, keep, boxes, style, clusters), label_of, wrap, legend and show_grad)
     out = _write(scene, legend and show_grad, caption)
     n_values = sum(1 for n in keep if boxes[graph.index[n]] is None)
     n_ops = sum(1 for n in keep if boxes[graph.index[n]] is None and n.parents)
@@ -199,6 +187,24 @@ def build(
         for key, bid in scene.box_ids.items()
     }
     return out
+
+
+def _fit(scene: Scene, label_of: Mapping[Value, str], wrap: bool | str, key: bool) -> Scene:
+    """The scene, laid out again until it is no more than `MAX_ASPECT` times wider than tall:
+    module boxes first stack their one-line records into cards (keeping their columns), then
+    the drawing turns top to bottom. Records turn with either, hence a new scene each time."""
+    fill_scene(scene, label_of)
+    style, turned = scene.style, False
+    while _too_wide(scene, wrap, LEGEND_HEIGHT if key else 0.0):
+        if style.rows:
+            style.rows = False
+        else:
+            style.rankdir, turned = "TB", True
+        scene = Scene(scene.graph, scene.keep, scene.boxes, style, scene.clusters)
+        fill_scene(scene, label_of)
+    if turned:
+        _spine(scene)
+    return scene
 
 
 def _spine(scene: Scene) -> None:
