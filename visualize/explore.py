@@ -75,7 +75,7 @@ def explore(
     the current node and edges highlighted and the gradients filling in; switch between every
     value and neurons or layers collapsed; and pan (drag) and zoom (wheel, + and -). The file
     needs no network: no CDN, no library, everything inline. ``root``'s gradients are left as
-    they are (backward is replayed on a copy of the state).
+    they are (backward is replayed with a recorder, then every gradient is restored).
 
     Args:
         root: the output to explore.
