@@ -180,3 +180,51 @@ def test_no_drawing_is_more_than_about_four_times_wider_than_tall(legend: bool) 
             drawings.append(draw_dot(mlp(sizes), collapse=collapse, legend=legend))
     ratios = [aspect(run_dot(d)) for d in drawings]
     assert max(ratios) <= 4.2, ratios
+
+
+def cluster_boxes(svg: bytes) -> list[tuple[str, float, float, float, float]]:
+    """Each cluster of an SVG render: (label, left, top, right, bottom), y growing downwards."""
+    out = []
+    for g in ET.fromstring(svg).iter(f"{SVG}g"):
+        shape = g.find(f"{SVG}path")
+        shape = shape if shape is not None else g.find(f"{SVG}polygon")
+        if g.get("class") != "cluster" or shape is None:
+            continue
+        text = shape.get("d") or shape.get("points", "")
+        numbers = [float(n) for n in re.findall(r"-?\d+\.?\d*", text)]
+        xs, ys = numbers[0::2], numbers[1::2]
+        out.append((g.findtext(f"{SVG}text") or "", min(xs), min(ys), max(xs), max(ys)))
+    return out
+
+
+@needs_dot
+@pytest.mark.parametrize(
+    ("nin", "sizes", "seed"),
+    [(2, [8, 8, 1], 1), (3, [5, 3, 1], 2), (2, [3, 1], 1), (4, [4, 1], 2), (3, [6, 6, 1], 0)],
+)
+def test_every_layer_lists_its_neurons_top_to_bottom_and_their_weights_in_order(
+    nin: int, sizes: list[int], seed: int
+) -> None:
+    out = MLP(nin, sizes, seed=seed)([Value(0.1 * i, label=f"x{i + 1}") for i in range(nin)])
+    out.backward()
+    drawing = draw_dot(out, collapse=())
+    svg = run_dot(drawing)
+    boxes = cluster_boxes(svg)
+    for k, width in enumerate(sizes, start=1):
+        _, left, top, right, bottom = next(b for b in boxes if b[0] == f"Layer {k}")
+        inside = [b for b in boxes if b[0].startswith("Neuron") and left <= b[1] <= right]
+        inside = [b for b in inside if top <= b[2] <= bottom]
+        names = [b[0] for b in sorted(inside, key=lambda b: b[2])]
+        assert names == [f"Neuron {j}" for j in range(1, width + 1)], (k, names)
+    nodes, _ = placed(svg)
+    params = {n: t.strip() for n, t in first_field(drawing.source).items()}
+    params = {n: t for n, t in params.items() if re.fullmatch(r"w\d+|b", t)}
+    for name, left, top, right, bottom in boxes:
+        if name.startswith("Neuron"):
+            mine = sorted(
+                (nodes[n][1], t)
+                for n, t in params.items()
+                if left < nodes[n][0] < right and top < nodes[n][1] < bottom
+            )
+            texts = [t for _, t in mine]
+            assert texts == [f"w{j}" for j in range(1, len(texts))] + ["b"], (name, texts)

@@ -1,4 +1,4 @@
-"""Layout hints for Graphviz: parameters and neurons in index order, aspect, the legend."""
+"""Layout helpers for Graphviz: rank chains, the aspect estimate, the legend."""
 
 from __future__ import annotations
 
@@ -7,12 +7,9 @@ from collections.abc import Mapping, Sequence
 
 import graphviz
 
-from autograd_lite import Scope
-
-from .graph import Graph
 from .style import GRAD_SCALE, RED, ZERO
 
-__all__ = ["chain", "pin", "order_hints", "aspect", "legend", "MAX_ASPECT"]
+__all__ = ["chain", "aspect", "legend", "MAX_ASPECT", "LEGEND_HEIGHT"]
 
 MAX_ASPECT = 4.0
 """A graph drawn left to right turns top to bottom when it would be wider than this times its
@@ -32,36 +29,6 @@ def chain(out: graphviz.Digraph, names: Sequence[str], rankdir: str) -> None:
             # Left to right, Graphviz stacks the head of a flat edge above its tail.
             pair = (b, a) if rankdir in ("LR", "RL") else (a, b)
             group.edge(*pair, style="invis")
-
-
-def order_hints(graph: Graph, where: Mapping[str, Scope | None]) -> dict[int, list[str]]:
-    """What crossing minimisation would shuffle, in the order to keep: each neuron's
-    ``w1..wn, b``, neuron after neuron, or the collapsed neuron boxes. Keyed by the
-    id of the module call whose cluster holds them; pinned by `pin`."""
-    hints: dict[int, list[str]] = {}
-    for i, node in enumerate(graph.order):
-        home = where.get(f"o{i}")
-        if home is None:
-            continue
-        owned = [f"v{graph.index[p]}" for p in dict.fromkeys(node.parents) if not p.parents]
-        owned = [v for v in owned if where.get(v) is home]
-        if owned:
-            key = home.parent if home.kind == "Neuron" and home.parent is not None else home
-            hints.setdefault(id(key), []).extend(owned)
-    return hints
-
-
-def pin(out: graphviz.Digraph, anchor: str, names: Sequence[str]) -> None:
-    """Keep ``names`` (one rank) in this order, top to bottom, left to right.
-
-    An invisible node one rank before them with ``ordering=out`` does it: flat edges would do
-    the same but Graphviz 2.43 loses them next to record-shaped nodes.
-    """
-    if len(names) < 2:
-        return
-    out.node(anchor, shape="point", style="invis", width="0", height="0", ordering="out")
-    for name in names:
-        out.edge(anchor, name, style="invis")
 
 
 def _size(label: str) -> tuple[float, float]:

@@ -51,7 +51,6 @@ class Scene:
     edges: list[tuple[str, str, Attrs]] = field(default_factory=list)
     statements: dict[str, Attrs] = field(default_factory=dict)
     box_ids: dict[int, str] = field(default_factory=dict)
-    hints: dict[int, list[str]] = field(default_factory=dict)
 
     def rep(self, node: Value) -> str:
         """The DOT node that stands for a value: its own, or its collapsed call's box."""
