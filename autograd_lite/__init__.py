@@ -14,8 +14,9 @@ from __future__ import annotations
 from importlib import metadata as _metadata
 
 from .compile import compile
-from .engine import Value, dot, gradients, topological_order, vsum, zero_grad
+from .engine import Value, gradients, topological_order, zero_grad
 from .functional import grad, hessian, jvp, value_and_grad
+from .fused import dot, vsum
 from .modes import Scope, enable_grad, is_grad_enabled, no_grad
 from .op import DomainError, Op
 

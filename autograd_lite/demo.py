@@ -25,7 +25,7 @@ from .engine import Value
 from .losses import accuracy, hinge, l2
 from .nn import ACTIVATIONS, MLP
 from .optim import SGD, Adam, Optimizer, linear_decay
-from .train import History, evaluate, fit, predict
+from .train import History, evaluate_model, fit, predict
 
 __all__ = ["main", "DATASETS", "build_parser"]
 
@@ -371,7 +371,7 @@ def _demo(arguments: list[str]) -> int:
         history = _train(args, job)
         seconds = time.perf_counter() - start
         y = [1 if c == 1 else -1 for c in job.labels]
-        final_loss, final_acc = evaluate(job.model, job.X, y, job.loss, accuracy)
+        final_loss, final_acc = evaluate_model(job.model, job.X, y, job.loss, accuracy)
         if history.stopped == "interrupted":
             print(f"Stopped by Ctrl-C after {len(history)} epochs; saving what was learned.")
         say(

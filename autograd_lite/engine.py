@@ -8,20 +8,17 @@ file applies ops to make nodes, and runs the chain rule over a finished graph --
 
 from __future__ import annotations
 
-import gc
 import math
 import numbers
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from itertools import repeat
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeAlias
 
 from . import ops
-from .modes import MODE, SCOPE, Scope, using
+from .modes import MODE, SCOPE, Scope, gc_paused, using
 from .op import DomainError, Op, connect_engine
 
 __all__ = ["Value", "apply", "make_node", "topological_order", "nothing_to_send", "gradients"]
-__all__ += ["differentiable_local_grads", "zero_grad", "gc_paused", "vsum", "dot", "is_number"]
+__all__ += ["differentiable_local_grads", "zero_grad", "is_number"]
 
 Number: TypeAlias = int | float
 Operand: TypeAlias = "Value | int | float"
@@ -72,18 +69,10 @@ class Value:
         ('*', ['+', ''], (-4.0, 3.0))
     """
 
-    __slots__ = (
-        "data",
-        "grad",
-        "label",
-        "grad_value",
-        "_prev",
-        "_rule",
-        "_local",
-        "_acc",
-        "_scope",
-        "_origin",
-    )
+    # fmt: off
+    __slots__ = ("data", "grad", "label", "grad_value", "_prev", "_rule", "_local", "_acc",
+                 "_scope", "_origin")
+    # fmt: on
 
     data: float
     grad: float
@@ -519,53 +508,3 @@ def zero_grad(*roots: Value) -> None:
         for node in topological_order(root):
             node.grad = 0.0
             node.grad_value = None
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for a block (restored as it was found).
-
-    The engine makes no reference cycles, so a pass over a big graph loses nothing by it and
-    saves the collector's repeated scans of every live node.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-# -- fused n-ary ops ----------------------------------------------------------------------------
-
-
-def vsum(values: Iterable[Operand]) -> Value:
-    """The sum of many values as one node (its gradient is 1 for every term).
-
-    Example:
-        >>> vsum([Value(1.0), 2, Value(3.0)]).data
-        6.0
-    """
-    terms = tuple(map(_lift, values))
-    if not terms:
-        raise ValueError("vsum() needs at least one value")
-    return make_node(ops.SUM, terms)
-
-
-def dot(
-    weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand | None = None
-) -> Value:
-    """sum_i weights[i] * inputs[i] (+ bias) as one node: a neuron's pre-activation.
-
-    Example:
-        >>> w, x = [Value(2.0), Value(-3.0)], [Value(-1.0), Value(-2.0)]
-        >>> dot(w, x, bias=-3.0).data
-        1.0
-    """
-    if len(weights) != len(inputs):
-        raise ValueError(f"dot(): {len(weights)} weights but {len(inputs)} inputs; they must match")
-    parents = (*weights, *inputs) if bias is None else (*weights, *inputs, bias)
-    if not all(map(isinstance, parents, repeat(Value))):  # one C-level pass: lift if needed
-        parents = tuple(map(_lift, parents))
-    return make_node(ops.DOT if bias is None else ops.AFFINE, parents)  # type: ignore[arg-type]

@@ -12,7 +12,8 @@ import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeAlias
 
-from .engine import Value, dot, vsum
+from .engine import Value
+from .fused import dot, vsum
 
 __all__ = [
     "mse",

@@ -19,11 +19,11 @@ from typing import Any, Protocol
 from .compile import Compiled, TracingError
 from .compile import compile as compile_
 from .data import batches
-from .engine import Value, gc_paused
+from .engine import Value
 from .losses import accuracy
-from .modes import no_grad
+from .modes import gc_paused, no_grad
 
-__all__ = ["History", "fit", "predict", "evaluate", "early_stopping", "Callback"]
+__all__ = ["History", "fit", "predict", "evaluate_model", "early_stopping", "Callback"]
 
 Model = Callable[[list[Value]], Any]
 Loss = Callable[[list[Any], list[Any]], Value]
@@ -225,7 +225,7 @@ def predict(model: Model, X: Sequence[Sequence[float]]) -> list[Any]:
         return [model([Value(v) for v in x]) for x in X]
 
 
-def evaluate(
+def evaluate_model(
     model: Model,
     X: Sequence[Sequence[float]],
     y: Sequence[Any],
@@ -237,7 +237,7 @@ def evaluate(
     Example:
         >>> from autograd_lite.nn import MLP
         >>> from autograd_lite.losses import hinge, accuracy
-        >>> loss, acc = evaluate(MLP(2, [1], seed=0), [[1.0, 1.0]], [1], hinge, accuracy)
+        >>> loss, acc = evaluate_model(MLP(2, [1], seed=0), [[1.0, 1.0]], [1], hinge, accuracy)
         >>> acc in (0.0, 1.0)
         True
     """
@@ -384,7 +384,7 @@ def fit(
                 seen += yb
             acc = metric(outputs, seen) if metric else math.nan
             if val_rows is not None:
-                val_loss, val_acc = evaluate(model, val_rows[0], val_rows[1], loss, metric)
+                val_loss, val_acc = evaluate_model(model, val_rows[0], val_rows[1], loss, metric)
                 history.val_loss.append(val_loss)
                 history.val_accuracy.append(val_acc)
             history.epoch.append(epoch)

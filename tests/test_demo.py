@@ -293,9 +293,7 @@ def test_without_graphviz_the_demo_says_which_extra_and_keeps_the_rest(tmp_path:
     assert "skipped neuron_graph.svg: the optional package" in done.stderr
     assert 'pip install "autograd-lite[viz]"' in done.stderr
     names = sorted(p.name for p in tmp_path.iterdir())
-    if "loss.png" not in names:
-        pytest.xfail("visualize imports graphviz eagerly, so plots need it too (visualize's part)")
-    assert names == ["decision_boundary.png", "loss.png", "model.json", "neuron_graph.svg"]
+    assert names == ["decision_boundary.png", "loss.png", "model.json"]  # plots need no graphviz
 
 
 def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from autograd_lite.data import make_moons, make_xor
 from autograd_lite.losses import accuracy, binary_cross_entropy_with_logits, hinge, l2
 from autograd_lite.nn import MLP
 from autograd_lite.optim import SGD, Adam, linear_decay
-from autograd_lite.train import History, early_stopping, evaluate, fit, predict
+from autograd_lite.train import History, early_stopping, evaluate_model, fit, predict
 
 SQUARE = ([[0.0, 1.0], [1.0, 0.0], [0.0, -1.0], [-1.0, 0.0]], [1, 1, -1, -1])
 
@@ -39,7 +39,7 @@ def test_fit_learns_xor() -> None:
     loss = binary_cross_entropy_with_logits
     opt = Adam(model.parameters(), lr=0.05)
     history = fit(model, X, y, loss=loss, optimizer=opt, epochs=60, batch_size=20, progress=False)
-    assert evaluate(model, X, y, loss, accuracy)[1] >= 0.95
+    assert evaluate_model(model, X, y, loss, accuracy)[1] >= 0.95
     assert history.loss[-1] < history.loss[0] / 3
 
 
@@ -83,7 +83,7 @@ def test_fit_is_repeatable_for_a_seed() -> None:
 def test_validation_uses_no_graph_and_does_not_change_gradients() -> None:
     model, _ = small_fit(epochs=1)
     grads = [p.grad for p in model.parameters()]
-    evaluate(model, *SQUARE, hinge, accuracy)
+    evaluate_model(model, *SQUARE, hinge, accuracy)
     assert [p.grad for p in model.parameters()] == grads
     out = predict(model, SQUARE[0])
     assert all(o._prev == () for o in out)

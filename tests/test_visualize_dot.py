@@ -139,8 +139,9 @@ def test_plain_huge_expression_suggests_drawing_less() -> None:
     y = x
     for _ in range(300):
         y = y * 1.0
-    with pytest.raises(ValueError, match="smaller sub-expression"):
+    with pytest.raises(ValueError, match=r"focus=node, depth=2 .*--focus NAME.*last=20") as info:
         draw_dot(y)
+    assert "collapse" not in str(info.value)  # no module calls to collapse here
 
 
 def test_two_calls_of_one_model_are_two_clusters() -> None:
@@ -180,8 +181,9 @@ def test_nan_and_inf_are_red_and_the_legend_explains_colours() -> None:
     big = re.search(r"v0 \[([^\n]*)\]", src).group(1)  # type: ignore[union-attr]
     assert f'fillcolor="{RED}"' in big  # its grad is nan
     assert src.count(f'fillcolor="{RED}"') >= 3  # big (grad), exp (data inf), y (data nan)
-    assert "nan/inf" in src and "fill: |grad|" in src
-    assert "fill: |grad|" not in draw_dot(y, show_grad=False).source
+    assert "nan/inf" in src and "cluster_legend" in src
+    assert "cluster_legend" not in draw_dot(y, show_grad=False).source
+    assert "cluster_legend" not in draw_dot(y, legend=False).source
 
 
 def test_format_number_is_compact() -> None:
@@ -230,7 +232,7 @@ def test_no_label_can_change_the_graph_structure(labels: list[str]) -> None:
     layout = json.loads(done.stdout)
     names = {o["name"] for o in layout["objects"] if "nodes" not in o}  # nodes, not subgraphs
     expected = set(members(draw_dot(c, collapse=(), show_grad=False).source))
-    assert {n for n in names if not n.startswith("legend")} == expected
+    assert {n for n in names if not n.startswith(("legend", "h"))} == expected
     # Edges: a, b, w0, w1, bias -> dot+b; sigmoid chain; times b. No extra, none lost.
     real = [e for e in layout.get("edges", []) if e.get("style") != "invis"]
     assert len(real) == 5 + 1 + 1 + 1 + 2 + 1
@@ -238,13 +240,93 @@ def test_no_label_can_change_the_graph_structure(labels: list[str]) -> None:
     assert len(clusters) == 2  # the neuron and the legend
 
 
-def test_inputs_from_outside_a_module_call_sit_a_rank_before_its_cluster() -> None:
-    from autograd_lite.nn import MLP
-
+def test_edges_into_a_module_box_span_extra_ranks_so_boxes_never_share_a_column() -> None:
     model = MLP(2, [2, 1], seed=0)
     out = model([Value(0.5, label="x1"), Value(-1.0, label="x2")])
     source = draw_dot(out, collapse=()).source
-    # two inputs feed the two first-layer neurons: four edges, each one rank longer
-    assert source.count("minlen=2") == 4
+    # 2 inputs -> 2 first-layer neurons, and 2 first-layer outputs -> the last neuron
+    assert source.count("minlen=3") == 4 + 2
     plain = (Value(1.0, label="a") * Value(2.0, label="b")).tanh()
     assert "minlen" not in draw_dot(plain).source
+
+
+def two_neurons() -> tuple[Value, MLP]:
+    """A layer of two ReLU neurons and an output: neuron 1 is dead on this input (its
+    pre-activation is -3), neuron 2 is alive."""
+    model = MLP(2, [2, 1], seed=0)
+    dead, alive = model.layers[0].neurons
+    for p, v in zip(dead.parameters(), (-1.0, -1.0, -1.0)):
+        p.data = v
+    for p, v in zip(alive.parameters(), (0.5, 0.25, 0.0)):
+        p.data = v
+    out = model([Value(1.0, label="x1"), Value(2.0, label="x2")])
+    out.backward()
+    return out, model
+
+
+def box_label(source: str, name: str) -> str:
+    found = re.search(rf'^\s*m\d+ \[label="([^"]*{re.escape(name)}[^"]*)"([^\n]*)', source, re.M)
+    assert found, name
+    return found.group(1) + found.group(2)
+
+
+def test_a_collapsed_neuron_shows_the_largest_weight_gradient_and_is_coloured_by_it() -> None:
+    out, model = two_neurons()
+    alive = model.layers[0].neurons[1]
+    top = max(abs(p.grad) for p in alive.parameters())
+    assert top > 0
+    src = draw_dot(out, collapse=("Neuron",)).source
+    label = box_label(src, "Layer 1 / Neuron 2" if "Layer 1 / Neuron 2" in src else "Neuron 2")
+    assert f"max \\|grad w\\| {format_number(top)}" in label
+    assert f'fillcolor="{grad_colours(top)[0]}"' in label
+    assert "DEAD" not in label
+
+
+def test_a_neuron_whose_weight_gradients_are_all_zero_is_marked_dead() -> None:
+    out, model = two_neurons()
+    dead = model.layers[0].neurons[0]
+    assert all(p.grad == 0 for p in dead.parameters())
+    assert out.grad == 1 and dead.parameters()[0].data == -1  # the output's grad is not 0
+    boxes = re.findall(r"^\s*m\d+ \[(.*)$", draw_dot(out, collapse=("Neuron",)).source, re.M)
+    marked = [b for b in boxes if "DEAD" in b]
+    assert len(boxes) == 3 and len(marked) == 1
+    assert "Neuron 1 | out 0 | max \\|grad w\\| 0" in marked[0]
+    assert "dashed" in marked[0] and f'color="{RED}"' in marked[0]
+    layer = box_label(draw_dot(out, collapse=("Layer",)).source, "Layer 1")
+    assert "DEAD" not in layer  # one live neuron keeps the layer alive
+
+
+def test_focus_draws_a_neighbourhood_with_stubs_naming_what_was_cut() -> None:
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(30):
+        y = (y * 1.1).tanh()
+    y.backward()
+    middle = y
+    for _ in range(10):
+        middle = middle.parents[0]  # tanh <- mul <- tanh ...: ten steps back
+    src = draw_dot(y, focus=middle, depth=1).source
+    values = re.findall(r"^\s*v\d+ \[", src, re.M)
+    assert len(values) == 3  # the focus, the mul before it and the mul after it
+    stubs = re.findall(r'^\s*([su]\d+) \[label="(from|to) ([^"]+)"', src, re.M)
+    assert {kind for _, kind, _ in stubs} == {"from", "to"}
+    assert src.count("style=dashed") == len(stubs) == 3
+    assert re.search(r'label="\{?t\d+ \|', src)  # unnamed results are named in a view
+    with pytest.raises(ValueError, match="not part of the graph"):
+        draw_dot(y, focus=Value(1.0))
+    with pytest.raises(ValueError, match="not both"):
+        draw_dot(y, focus=middle, last=3)
+
+
+def test_last_draws_the_final_ops_and_their_operands() -> None:
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(300):
+        y = (y * 1.1).tanh()
+    y.label = "y"
+    y.backward()
+    src = draw_dot(y, last=2).source  # 900 nodes in all: refused without a view
+    ops = re.findall(r'^\s*o\d+ \[label="?([^"\s]+)', src, re.M)
+    # tanh(y) and its x, plus the op that made x's operand, whose inputs are a stub
+    assert sorted(ops) == ["tanh", "tanh", "\u00d7"]
+    assert "y | data" in src and src.count("style=dashed") == 1  # one stub: "from t..."

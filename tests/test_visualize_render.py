@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 
 from autograd_lite import Value
 from visualize import RenderError, draw_dot, has_system_dot, render
-from visualize.render import write_atomic
+from visualize.render import png_dpi, write_atomic
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="system Graphviz not on PATH")
 SVG = "{http://www.w3.org/2000/svg}"
@@ -157,3 +158,49 @@ def test_atomic_write_keeps_the_old_file_when_replacing_fails(
 def test_writing_into_a_missing_folder_names_it(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="does not exist"):
         render(neuron(), tmp_path / "nowhere" / "g.dot")
+
+
+@pytest.fixture
+def slow_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A `dot` on PATH that never finishes, as Graphviz did on a 2,000-node expression."""
+    folder = tmp_path / "slow-bin"
+    folder.mkdir()
+    fake = folder / "dot"
+    fake.write_text(f"#!/bin/sh\nexec {shutil.which('sleep')} 30\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(folder))
+
+
+def test_system_dot_is_stopped_at_the_time_limit_with_a_clear_error(
+    slow_dot: None, tmp_path: Path
+) -> None:
+    start = time.monotonic()
+    with pytest.raises(RenderError, match=r"stopped after 0.5 s.*--focus.*--timeout"):
+        render(neuron(), tmp_path / "n.svg", timeout=0.5)
+    assert time.monotonic() - start < 5
+    assert not (tmp_path / "n.svg").exists()
+
+
+@needs_dot
+def test_a_png_over_the_size_limit_is_refused_not_silently_shrunk(tmp_path: Path) -> None:
+    huge = graphviz.Digraph()
+    huge.node("a", width="600", height="1")  # 600 inches: 43,200 px even at 72 dpi
+    with pytest.raises(RenderError, match=r"43,2\d\d x .* px as PNG.*32,767.*\.svg"):
+        render(huge, tmp_path / "huge.png")
+    assert not (tmp_path / "huge.png").exists()
+
+
+@needs_dot
+def test_a_big_png_is_drawn_at_a_lower_dpi_to_stay_within_2000_px(tmp_path: Path) -> None:
+    tall = graphviz.Digraph()
+    tall.node("a", width="1", height="20")  # 20 inches: 2,880 px at 144 dpi
+    size = png_size(render(tall, tmp_path / "tall.png").read_bytes())
+    assert 1900 <= size[1] <= 2000
+    small = png_size(render(neuron(), tmp_path / "small.png").read_bytes())
+    assert small[1] < 1000  # small drawings keep the full 144 dpi
+    assert png_dpi(300, 200) == 144 and png_dpi(300, 1e6) == 72
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")

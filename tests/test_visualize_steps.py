@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from autograd_lite import Value, topological_order
-from visualize import backward_steps, render_backward_steps
+from visualize import backward_steps, format_number, render_backward_steps
+from visualize.backprop import trace
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -45,18 +46,36 @@ def test_steps_follow_backward_exactly_and_leave_grads_untouched() -> None:
     assert received["t"] == pytest.approx(-2 * (s - 1), rel=1e-12)
 
 
-def test_one_svg_per_step_with_only_known_gradients_filled_in(tmp_path: Path) -> None:
+def test_one_svg_per_step_with_the_arithmetic_and_gradients_filling_in(tmp_path: Path) -> None:
     y, _ = loss()
     index = render_backward_steps(y, tmp_path / "steps")
     images = sorted((tmp_path / "steps").glob("step_*.svg"))
     n = len(topological_order(y))
     assert len(images) == n == 9
-    for k, image in enumerate(images, start=1):
-        words = texts(image)  # every node is a value record with one grad field
-        assert words.count("grad ?") == n - k, image.name
-        assert sum(1 for w in words if w.startswith("grad ") and w != "grad ?") == k
-        assert any(w.startswith(f"Step {k}/{n}:") for w in words)
+    first, last = texts(images[0]), texts(images[-1])
+    assert first.count("grad ?") == n - 1 and "grad 1" in first  # only the output's is known
+    assert "grad ?" not in last
+    # Step 7 is the product x * w: the hand-derived dloss/dz times each local derivative.
+    s = 1 / (1 + math.exp(-0.5))
+    dz = 2 * (s - 1) * s * (1 - s)
+    seventh = texts(images[6])
+    assert f"Step 7 of 9: t1 = x \u00d7 w holds its gradient, {format_number(dz)}." in seventh
+    assert f"x.grad += {format_number(dz)} \u00d7 0.5 = {format_number(dz * 0.5)}" in seventh
+    assert f"w.grad += {format_number(dz)} \u00d7 1 = {format_number(dz)}" in seventh
+    assert "\u00d7 0.5" in seventh and "\u00d7 1" in seventh  # the backward edges' labels
     assert index == tmp_path / "steps" / "index.html"
+
+
+def test_shares_add_up_to_the_engine_gradient_when_a_node_is_used_twice() -> None:
+    a = Value(3.0, label="a")
+    y = a * a + a  # dy/da = 2a + 1 = 7, reached in three shares
+    steps = trace(y)
+    shares = [sh for st in steps for sh in st.shares if sh.parent is a]
+    assert [sh.amount for sh in shares] == [1.0, 3.0, 3.0]
+    y.backward()
+    assert shares[-1].total == a.grad == 7.0
+    names = {a: "a"}
+    assert shares[-1].text(names[a], 1.0) == "a.grad += 1 \u00d7 3 = 3, now 7"
 
 
 def test_the_current_node_is_highlighted(tmp_path: Path) -> None:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import math
+import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from autograd_lite import Value
 
-from .render import FORMATS, RenderError, format_of, render
-from .steps import render_backward_steps
+from .formats import FORMATS, format_of
+from .graph import names
 
-__all__ = ["main", "evaluate", "ExpressionError", "FUNCTIONS"]
+__all__ = ["main", "evaluate_expression", "ExpressionError", "FUNCTIONS"]
 
 MAX_LENGTH = 2000
 
@@ -66,7 +69,7 @@ class ExpressionError(ValueError):
     """The expression uses something outside the whitelist, or cannot be evaluated."""
 
 
-def evaluate(expression: str, inputs: dict[str, Value]) -> Value:
+def evaluate_expression(expression: str, inputs: dict[str, Value]) -> Value:
     """Evaluate an arithmetic expression over ``inputs`` without `eval`.
 
     Allowed: numbers, the names in ``inputs``, ``+ - * / **``, unary ``-``/``+``, calls of
@@ -75,9 +78,9 @@ def evaluate(expression: str, inputs: dict[str, Value]) -> Value:
 
     Example:
         >>> x = Value(2.0, label="x")
-        >>> evaluate("(x * 3 + 1).tanh() ** 2", {"x": x}).data > 0.99
+        >>> evaluate_expression("(x * 3 + 1).tanh() ** 2", {"x": x}).data > 0.99
         True
-        >>> evaluate("x.__class__", {"x": x})  # doctest: +ELLIPSIS
+        >>> evaluate_expression("x.__class__", {"x": x})  # doctest: +ELLIPSIS
         Traceback (most recent call last):
           ...
         visualize.cli.ExpressionError: attribute access 'x.__class__' is not allowed; ...
@@ -190,40 +193,73 @@ def _parser() -> argparse.ArgumentParser:
     prog = "python -m visualize" if argv0.parent.name == "visualize" else "autograd-lite graph"
     parser = argparse.ArgumentParser(
         prog=prog,
+        allow_abbrev=False,  # an unknown word starting with '-' is the expression (see _split)
         description="Evaluate an expression, back-propagate, print the gradients and draw the "
-        "computational graph.",
+        "computational graph. An expression that starts with '-' works as it is: -x --at x=1.",
         epilog='example: %(prog)s "((x*w + b).sigmoid() - t)**2" --at x=1 w=0.5 b=0 t=1 '
-        "-o graph.svg",
+        "-o graph.svg --html graph.html",
     )
     parser.add_argument(
         "expression", help=f"e.g. 'tanh(x * w + b)'; +, -, *, /, ** and {', '.join(FUNCTIONS)}"
     )
     parser.add_argument(
-        "--at",
-        nargs="+",
-        default=[],
-        metavar="NAME=NUMBER",
-        help="the value of each name in the expression",
+        "--at", nargs="+", default=[], metavar="NAME=NUMBER", help="the value of each name"
     )
     parser.add_argument("-o", "--output", help="image file to write (.svg, .png, .pdf, .dot)")
     parser.add_argument("--format", choices=FORMATS, help="override the format from the suffix")
     parser.add_argument(
-        "--rankdir",
-        choices=("LR", "TB", "RL", "BT"),
-        default="LR",
-        help="layout direction (default: LR, left to right)",
+        "--rankdir", choices=("LR", "TB", "RL", "BT"), default="LR", help="layout direction"
     )
+    parser.add_argument("--no-grad", action="store_true", help="draw values only")
     parser.add_argument(
-        "--no-grad", action="store_true", help="do not back-propagate; draw values only"
+        "--steps", metavar="DIR", help="one image per backward step, DIR/index.html"
     )
-    parser.add_argument(
-        "--steps", metavar="DIR", help="also write one image per backward step and DIR/index.html"
-    )
+    parser.add_argument("--html", metavar="FILE", help="the interactive explorer, one HTML file")
+    _view_options(parser)
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of failures")
     return parser
+
+
+def _view_options(parser: argparse.ArgumentParser) -> None:
+    views = parser.add_argument_group("views of big graphs")
+    views.add_argument("--focus", metavar="NAME", help="draw only around this value (t1, x...)")
+    views.add_argument("--depth", type=int, default=2, help="steps around --focus (default 2)")
+    views.add_argument("--last", type=int, metavar="K", help="draw only the last K ops")
+    views.add_argument(
+        "--max-nodes", type=int, default=400, help="refuse bigger drawings (0: no limit)"
+    )
+    views.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds Graphviz may take (0: no limit)"
+    )
+    views.add_argument("--no-legend", action="store_true", help="leave out the colour legend")
+
+
+def _split(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
+    """Let an expression start with '-': the first word that starts with '-' but is no option
+    (nor a negative number) is the expression, so `-x --at x=1` needs no `--`."""
+    known = set(re.findall(r"(?<![\w-])--?[a-z][\w-]*", parser.format_usage()))
+    out = list(argv)
+    for k, word in enumerate(out):
+        if word == "--":
+            break
+        option = word.split("=", 1)[0]
+        if word.startswith("-") and option not in known and not _is_number(word):
+            return [*out[:k], *out[k + 1 :], "--", word]
+    return out
+
+
+def _is_number(word: str) -> bool:
+    try:
+        float(word)
+    except ValueError:
+        return False
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command; returns the exit status (0 ok, 1 drawing failed, 2 bad input).
+
+    Every expected failure is one line on stderr (no traceback unless ``--debug``).
 
     Example:
         >>> main(["x * y + 1", "--at", "x=2", "y=3"])
@@ -233,15 +269,39 @@ def main(argv: list[str] | None = None) -> int:
         0
     """
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_split(sys.argv[1:] if argv is None else argv, parser))
     try:
-        inputs = _parse_at(args.at)
-        root = evaluate(args.expression, inputs)
-        if args.output:
-            format_of(args.output, args.format)  # a bad suffix fails before any work
-    except (ExpressionError, ValueError) as exc:
-        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
-        return 2
+        return _run(args)
+    except BrokenPipeError:
+        # The reader (| head) has gone: nothing more to say, and nothing to flush at exit.
+        with contextlib.suppress(OSError, ValueError):  # a stdout without a file descriptor
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as exc:
+        if args.debug:
+            raise
+        bad_input = isinstance(exc, (ExpressionError, ValueError))
+        print(f"{parser.prog}: error: {_one_line(exc)}", file=sys.stderr)
+        return 2 if bad_input else 1
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print(f"{parser.prog}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, ModuleNotFoundError) and exc.name == "graphviz":
+        return 'drawing needs the graphviz package: pip install "autograd-lite[viz]"'
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _run(args: argparse.Namespace) -> int:
+    inputs = _parse_at(args.at)
+    root = evaluate_expression(args.expression, inputs)
+    if args.output:
+        format_of(args.output, args.format)  # a bad suffix fails before any work
     out_name = "f" if "f" not in inputs else "out"
     root.label = root.label or out_name
     print(f"{out_name} = {root.data:.6g}")
@@ -251,20 +311,50 @@ def main(argv: list[str] | None = None) -> int:
             print(f"d{out_name}/d{name} = {value.grad:.6g}")
     if not math.isfinite(root.data):
         print(f"note: the result is {root.data}; the drawing marks where in red", file=sys.stderr)
-    try:
-        if args.output:
-            path = render(
-                root,
-                args.output,
-                format=args.format,
-                rankdir=args.rankdir,
-                show_grad=not args.no_grad,
-            )
-            print(f"wrote {path}")
-        if args.steps:
-            index = render_backward_steps(root, args.steps, rankdir=args.rankdir)
-            print(f"wrote {index} (open it in a browser)")
-    except (RenderError, ValueError, OSError) as exc:
-        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
-        return 1
+    if args.output or args.steps or args.html:
+        _draw(root, args)
     return 0
+
+
+def _draw(root: Value, args: argparse.Namespace) -> None:
+    # Drawing needs graphviz; printing gradients does not, so it is imported only now.
+    from .explore import explore
+    from .output import render
+    from .steps import render_backward_steps
+
+    timeout = args.timeout or None
+    if args.output:
+        view = {"focus": _find(root, args.focus), "depth": args.depth, "last": args.last}
+        path = render(
+            root,
+            args.output,
+            format=args.format,
+            rankdir=args.rankdir,
+            show_grad=not args.no_grad,
+            max_nodes=args.max_nodes or None,
+            legend=not args.no_legend,
+            timeout=timeout,
+            **view,
+        )
+        print(f"wrote {path}")
+    if args.steps:
+        index = render_backward_steps(root, args.steps, rankdir=args.rankdir)
+        print(f"wrote {index} (open it in a browser)")
+    if args.html:
+        page = explore(root, args.html, rankdir=args.rankdir, timeout=timeout)
+        print(f"wrote {page.path} (open it in a browser)")
+
+
+def _find(root: Value, name: str | None) -> Value | None:
+    """The value a ``--focus`` names: a label or a t-name as drawings show them."""
+    if name is None:
+        return None
+    from autograd_lite import topological_order
+
+    named = {v: k for k, v in names(topological_order(root)).items()}
+    if name not in named:
+        raise ExpressionError(
+            f"--focus {name!r}: no value has that name; names are the inputs and t1, t2, ... "
+            "in the order they were computed"
+        )
+    return named[name]

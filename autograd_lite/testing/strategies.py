@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from ..engine import Value, dot, vsum
+from ..engine import Value
+from ..fused import dot, vsum
 
 __all__ = ["values", "expressions", "Expression", "ALL_OPS", "SMOOTH_OPS", "KINK_OPS"]
 
