@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
-# Mutation score of the engine: mutmut mutates autograd_lite/engine.py, ops.py and modes.py
+# Mutation score of the engine: mutmut mutates autograd_lite/engine.py, ops.py, op.py and modes.py
 # (configured in pyproject.toml, [tool.mutmut]) and runs the engine's tests against each mutant.
+# The op table is plain Python, so mutmut changes every formula directly.
 # A mutant the tests do not notice "survives"; the score is killed / all mutants, where mutants
 # in code no selected test reaches ("no tests") count as not killed.
-#
-# Then scripts/formula_mutants.py changes the op formulas, which are strings mutmut leaves alone.
 #
 # Usage: scripts/mutation.sh [--keep]    (from anywhere; needs the dev extra: mutmut >= 3)
 # mutmut works in ./mutants/ (git-ignored; pytest's testpaths and ruff never look there); it is
@@ -24,7 +23,7 @@ command -v "$MUTMUT" >/dev/null 2>&1 || {
 export HYPOTHESIS_PROFILE=mutation
 
 echo "== mutating (sha256 of the files under test):"
-sha256sum autograd_lite/engine.py autograd_lite/ops.py autograd_lite/modes.py
+sha256sum autograd_lite/engine.py autograd_lite/ops.py autograd_lite/op.py autograd_lite/modes.py
 rm -rf mutants
 "$MUTMUT" run --max-children "${JOBS:-$(nproc)}" || true
 
@@ -52,7 +51,3 @@ PY
 if [[ "$keep" == no ]]; then
   rm -rf mutants
 fi
-
-# mutmut cannot change the op formulas (they are strings in ops.py): this does.
-echo "== formula mutants (scripts/formula_mutants.py):"
-python3 scripts/formula_mutants.py || true
