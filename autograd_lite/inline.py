@@ -14,6 +14,7 @@ import ast
 import builtins
 import functools
 import inspect
+import math
 import textwrap
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -97,7 +98,7 @@ def _source(x: Any, context: int) -> str:
     """``x`` as source inside an operator of precedence ``context`` (parenthesised if lower)."""
     if isinstance(x, _Symbol):
         return x.text if x.precedence > context else f"({x.text})"
-    if type(x) in (int, float):
+    if type(x) in (int, float) and math.isfinite(x):  # inf and nan have no literal
         return repr(x) if x >= 0 else f"({x!r})"
     raise TypeError(f"cannot write {type(x).__name__} as source")
 
