@@ -11,7 +11,17 @@ from collections.abc import Callable
 
 import pytest
 
-from autograd_lite import DomainError, Op, Value, is_grad_enabled, modes, no_grad, vsum, zero_grad
+from autograd_lite import (
+    DomainError,
+    Op,
+    Value,
+    is_grad_enabled,
+    modes,
+    no_grad,
+    ops,
+    vsum,
+    zero_grad,
+)
 
 # -- backward(create_graph=True): second derivatives against differences of first ones ---------
 
@@ -309,3 +319,100 @@ def test_enter_scope_nests_under_the_current_scope_and_reset_restores_it() -> No
     assert SCOPE.get() is scope.parent
     SCOPE.reset(outer)
     assert SCOPE.get() is None
+
+
+# -- the op table's float helpers: IEEE's answer where Python raises -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("got", "expected"),
+    [
+        (lambda: ops.log(0.0), -math.inf),
+        (lambda: ops.log(-1.0), math.nan),
+        (lambda: ops.log(1.0), 0.0),
+        (lambda: ops.div(1.0, 0.0), math.inf),
+        (lambda: ops.div(-3.0, 0.0), -math.inf),
+        (lambda: ops.div(3.0, -0.0), -math.inf),
+        (lambda: ops.div(-3.0, -0.0), math.inf),
+        (lambda: ops.div(0.0, 0.0), math.nan),
+        (lambda: ops.div(math.nan, 0.0), math.nan),
+        (lambda: ops.div(1.0, 4.0), 0.25),
+        (lambda: ops.pow(0.0, -1.0), math.inf),
+        (lambda: ops.pow(-0.0, -1.0), -math.inf),
+        (lambda: ops.pow(-0.0, -3.0), -math.inf),
+        (lambda: ops.pow(-0.0, -2.0), math.inf),
+        (lambda: ops.pow(-0.0, -0.5), math.inf),
+        (lambda: ops.pow(-10.0, 309.0), -math.inf),
+        (lambda: ops.pow(-10.0, 310.0), math.inf),
+        (lambda: ops.pow(10.0, 309.0), math.inf),
+        (lambda: ops.pow(-8.0, 1 / 3), math.nan),
+        (lambda: ops.pow(-2.0, 3.0), -8.0),
+        (lambda: ops.relu(-0.0), 0.0),
+        (lambda: ops.total(1e308, 1e308), math.inf),
+        (lambda: ops.total(math.inf, -math.inf), math.nan),
+    ],
+)
+def test_float_helpers_give_ieee_results(got: Callable[[], float], expected: float) -> None:
+    value = got()
+    if math.isnan(expected):
+        assert math.isnan(value)
+        return
+    assert value == expected
+    assert math.copysign(1.0, value) == math.copysign(1.0, expected)  # the sign of a zero too
+
+
+def test_the_div_helper_on_a_value_applies_the_op() -> None:
+    with pytest.raises(ZeroDivisionError, match="op '/'"):
+        ops.div(Value(2.0), 0.0)
+    assert ops.div(Value(2.0), 4.0).data == 0.5
+
+
+def test_kinks_are_where_the_op_is_not_differentiable() -> None:
+    assert ops.RELU.kink is not None and ops.ABS.kink is not None
+    assert ops.RELU.kink(0.0) and not ops.RELU.kink(1.0)
+    assert ops.ABS.kink(-0.0) and not ops.ABS.kink(-1.0)
+
+
+def test_inside_a_derivative_formula_domain_edges_give_ieee_values() -> None:
+    with modes.using(ieee=True):
+        assert Value(0.0).log().data == -math.inf
+        assert math.isnan(Value(-1.0).log().data)
+        assert math.isnan(Value(-1.0).sqrt().data)
+        assert (Value(0.0) ** -1).data == math.inf
+        assert (Value(-0.0) ** -1).data == -math.inf
+        assert (Value(0.0) ** Value(-2.0)).data == math.inf
+        assert (Value(1.0) / Value(-0.0)).data == -math.inf
+    with pytest.raises(ValueError, match="op 'log'"):
+        Value(0.0).log()  # outside, the user's own log(0) is an error
+
+
+def test_a_derivative_that_reads_item_or_float_is_refused_with_the_whole_message() -> None:
+    def cos_via_item(x: object, out: object) -> tuple[float]:
+        return (math.cos(x.item() if isinstance(x, Value) else x),)  # type: ignore[arg-type]
+
+    reads_item = Op("reads_item", math.sin, cos_via_item)
+    with pytest.raises(TypeError) as info:
+        reads_item(Value(0.5)).backward(create_graph=True)
+    assert str(info.value) == (
+        "op 'reads_item': its local derivative turned a Value into a float (item(), e.g. "
+        "math.cos(x)), so its own derivative would silently be 0. Write it with arithmetic and "
+        "autograd_lite.ops' exp/log/sin/cos/pow/div, which take Values."
+    )
+    comparing = Op("step", lambda x: float(x > 0), lambda x, out: (1.0,) if x > 0 else (0.0,))
+    y = comparing(Value(0.5))
+    y.backward(create_graph=True)  # comparisons choose a branch: allowed
+    assert y.parents[0].grad == 1.0
+
+
+def test_op_and_gradients_reject_bad_arguments_by_name() -> None:
+    with pytest.raises(TypeError, match=r"^Op\(name=\.\.\.\) takes a str, got int$"):
+        Op(3, math.sin, lambda x, out: (1.0,))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^Op 'f': forward and local must be functions$"):
+        Op("f", math.sin, 1.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^Op 'f': forward and local must be functions$"):
+        Op("f", 1.0, lambda x, out: (1.0,))  # type: ignore[arg-type]
+    from autograd_lite import gradients
+
+    with pytest.raises(TypeError, match=r"^gradients\(\) needs a Value output, got float$"):
+        gradients(3.0, [])  # type: ignore[arg-type]
+    assert str(DomainError("no value", "hint")) == "no value"
