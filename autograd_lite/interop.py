@@ -116,8 +116,8 @@ def from_torch(module: Any) -> MLP:
     Raises:
         TypeError: ``module`` is not a ``Sequential`` or ``Linear``.
         ValueError: it holds a layer that has no autograd_lite equivalent (named in the
-            message), two activations in a row, an activation before the first ``Linear``, or
-            ``Linear`` sizes that do not chain.
+            message), two activations in a row, an activation before the first ``Linear``,
+            ``Linear`` sizes that do not chain, or a hidden ``Linear`` with one output.
 
     Example:
         See ``tests/test_interop.py``: ``from_torch(to_torch(model))`` computes what ``model``
@@ -157,6 +157,11 @@ def from_torch(module: Any) -> MLP:
             activations[-1] = kind
     if not linears:
         raise ValueError("from_torch(): the module has no Linear layer")
+    if any(lin.out_features == 1 for lin in linears[:-1]):
+        raise ValueError(
+            "from_torch(): a hidden Linear layer has one output; an autograd_lite Layer of one "
+            "neuron returns a single Value (as micrograd's), which the next layer cannot take"
+        )
     model = MLP(linears[0].in_features, [lin.out_features for lin in linears], seed=0)
     for layer, linear, kind in zip(model.layers, linears, activations):
         weight = linear.weight.detach().double().tolist()

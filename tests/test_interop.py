@@ -163,6 +163,7 @@ def test_from_torch_gives_zero_bias_for_a_linear_without_one() -> None:
         (lambda: [torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Tanh()], "does not direct"),
         (lambda: [torch.nn.Linear(2, 3), torch.nn.Linear(4, 1)], "takes 4 inputs"),
         (lambda: [], "no Linear layer"),
+        (lambda: [torch.nn.Linear(2, 1), torch.nn.Linear(1, 1)], "hidden Linear layer has one"),
     ],
 )
 def test_from_torch_names_what_it_cannot_convert(layers: Any, message: str) -> None:
