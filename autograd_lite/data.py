@@ -8,6 +8,7 @@ same ``random_state`` always gives the same data.
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import math
 import os
@@ -25,6 +26,8 @@ __all__ = [
     "batches",
     "load_csv",
     "CSVError",
+    "load_dataset",
+    "DATASETS",
 ]
 
 Dataset: TypeAlias = tuple[list[list[float]], list[int]]
@@ -345,6 +348,12 @@ def load_csv(
     byte-order mark and blank lines are skipped. Labels that are whole numbers come back as
     ints.
 
+    The UCI banknote authentication file used in lecture notes
+    (``data_banknote_authentication.txt``) is this format without a header: four float features
+    per row (variance, skewness, curtosis and entropy of a wavelet-transformed image) and a
+    0/1 class last, e.g. ``3.6216,8.6661,-2.8073,-0.44699,0``. ``load_csv(path)`` reads it as
+    ``X`` rows of four floats and ``y`` ints (the header test sees numbers in the first row).
+
     Raises:
         CSVError: (a ``ValueError``) naming the file, the line and the problem: a cell that is
             not a finite number, a ragged row, no data, a file over ``max_bytes``, more than
@@ -356,6 +365,10 @@ def load_csv(
         >>> _ = path.write_text("variance,skewness,class\\n3.6,8.7,0\\n-1.4,3.3,1\\n")
         >>> load_csv(path, target="class")
         ([[3.6, 8.7], [-1.4, 3.3]], [0, 1])
+        >>> rows = "3.6216,8.6661,-2.8073,-0.44699,0\\n-1.3971,3.3191,-1.3927,-1.9948,1\\n"
+        >>> _ = path.write_text(rows)
+        >>> load_csv(path)  # the banknote format: no header, four features, the class last
+        ([[3.6216, 8.6661, -2.8073, -0.44699], [-1.3971, 3.3191, -1.3927, -1.9948]], [0, 1])
     """
     name = os.fspath(path)
     rows = _read_rows(name, delimiter, max_bytes)
@@ -397,3 +410,44 @@ def load_csv(
         whole: list[float] = [int(v) for v in labels]
         return X, whole
     return X, labels
+
+
+DATASETS = ("iris", "wine", "breast_cancer", "digits")
+"""The classic datasets `load_dataset` reads from inside scikit-learn's wheel."""
+
+
+def load_dataset(name: str) -> tuple[list[list[float]], list[int]]:
+    """A small classic dataset, read from the copy inside scikit-learn's wheel (no download).
+
+    Args:
+        name: ``"iris"`` (150 flowers, 4 features, 3 classes), ``"wine"`` (178, 13, 3),
+            ``"breast_cancer"`` (569, 30, 2) or ``"digits"`` (1,797 8x8 images as 64 pixel
+            values 0-16, 10 classes).
+
+    Returns:
+        ``(X, y)`` as plain lists: ``X`` one list of floats per sample, ``y`` int class labels
+        from 0, in scikit-learn's order (iris and wine are sorted by class: shuffle, e.g. with
+        `train_test_split`, before splitting).
+
+    Raises:
+        ValueError: an unknown name.
+        ImportError: scikit-learn is not installed (one line saying how to install it).
+
+    Example:
+        >>> X, y = load_dataset("iris")  # doctest: +SKIP
+        >>> len(X), len(X[0]), sorted(set(y))  # doctest: +SKIP
+        (150, 4, [0, 1, 2])
+        >>> load_dataset("mnist")
+        Traceback (most recent call last):
+        ValueError: load_dataset('mnist'): choose one of iris, wine, breast_cancer, digits
+    """
+    if name not in DATASETS:
+        raise ValueError(f"load_dataset({name!r}): choose one of {', '.join(DATASETS)}")
+    try:  # imported by name: scikit-learn has no type information for mypy to read
+        datasets = importlib.import_module("sklearn.datasets")
+    except ImportError:
+        raise ImportError(
+            f"load_dataset({name!r}) reads the copy inside scikit-learn: pip install scikit-learn"
+        ) from None
+    X, y = getattr(datasets, f"load_{name}")(return_X_y=True)
+    return [[float(v) for v in row] for row in X.tolist()], [int(v) for v in y.tolist()]

@@ -84,6 +84,48 @@ class OursCompiled(Ours):
         return value
 
 
+class OursBatched(Ours):
+    """autograd_lite's batched replay: one sample's loss traced, replayed over the 100 points.
+
+    The traced function is one point's share of the loss, hinge / n + alpha * reg / n, so the
+    sum over the batch is the W1 loss and each parameter's gradient, summed by the replay, is
+    W1's. The regulariser depends on the parameters only: it stays on floats, once per step.
+    """
+
+    name = "autograd_lite batched numpy"
+    backend = "numpy"
+
+    def __init__(self, p: Problem) -> None:
+        from autograd_lite.compile import compile as compile_
+
+        super().__init__(p)
+        n = len(p.X)
+
+        def share(x0: Value, x1: Value, y: Value) -> Value:
+            hinge: Value = (1 - y * self.model([x0, x1])).relu()
+            return hinge * (1.0 / n) + (p.alpha / n) * vsum([q * q for q in self.params])
+
+        self.replay = compile_(share, params=self.params).batched(self.backend)
+        self.columns = [[x[0] for x in p.X], [x[1] for x in p.X], list(p.y)]
+        self.columns = [self.replay.xp.asarray(c) for c in self.columns]
+
+    def compute(self) -> float:
+        self.model.zero_grad()
+        values, _ = self.replay(*self.columns)
+        return float(values.sum())
+
+
+class OursBatchedTorch(OursBatched):
+    """The same batched replay with PyTorch float64 tensors (on the CPU here)."""
+
+    name = "autograd_lite batched torch"
+    backend = "torch"
+
+    def __init__(self, p: Problem) -> None:
+        common.torch()  # one thread, as the other torch systems
+        super().__init__(p)
+
+
 class Micrograd(_ScalarParams):
     """micrograd 0.1.0 as its README's demo trains: Python ``sum`` over binary nodes."""
 
@@ -301,6 +343,8 @@ class TorchBatched(NumpyHand):
 SYSTEMS: list[tuple[type[W1System], str | None]] = [
     (Ours, None),
     (OursCompiled, None),
+    (OursBatched, "numpy"),
+    (OursBatchedTorch, "torch"),
     (HandFloats, None),
     (NumpyHand, "numpy"),
     (Micrograd, "micrograd"),

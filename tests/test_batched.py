@@ -1,0 +1,206 @@
+"""Batched replay (NumPy and torch) against the scalar replay, sample by sample."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograd_lite import Value, dot, vsum
+from autograd_lite import ops as op_table
+from autograd_lite.batched import FORMS, form_of
+from autograd_lite.compile import compile
+from autograd_lite.nn import MLP
+from autograd_lite.op import Op
+from autograd_lite.testing.strategies import expressions
+
+np = pytest.importorskip("numpy", reason="NumPy is not installed (pip install numpy)")
+try:
+    import torch
+except ImportError:
+    torch = None
+
+BACKENDS = [
+    "numpy",
+    pytest.param(
+        "torch", marks=pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+    ),
+]
+TOL = 1e-12
+
+
+def close(a: float, b: float) -> bool:
+    if math.isnan(b):
+        return math.isnan(a)
+    return a == b or abs(a - b) <= TOL * max(1.0, abs(b))
+
+
+def as_list(x: Any) -> list[float]:
+    return [float(v) for v in x.tolist()]
+
+
+def check(
+    backend: str, f: Callable[..., Value], params: Sequence[Value], columns: list[list[float]]
+) -> None:
+    """The batched replay of f equals the scalar replay on every sample (param grads summed)."""
+    scalar = compile(f, params=params)
+    batched = compile(f, params=params).batched(backend)
+    n = len(columns[0])
+    expected_values, expected_grads, expected_params = [], [], [0.0] * len(params)
+    errors: list[tuple[int, type]] = []
+    for i in range(n):
+        for p in params:
+            p.grad = 0.0
+        try:
+            value, grads = scalar(*(col[i] for col in columns))
+        except (ValueError, ZeroDivisionError) as e:
+            errors.append((i, type(e)))
+            continue
+        expected_values.append(value)
+        expected_grads.append(grads)
+        expected_params = [a + p.grad for a, p in zip(expected_params, params)]
+    for p in params:
+        p.grad = 0.0
+    if errors:
+        i, kind = errors[0]
+        with pytest.raises(kind, match=f"batched replay, sample {i}: op"):
+            batched(*columns)
+        return
+    values, grads = batched(*columns)
+    assert all(map(close, as_list(values), expected_values)), (values, expected_values)
+    for k, column in enumerate(grads):
+        assert all(map(close, as_list(column), [g[k] for g in expected_grads]))
+    assert all(map(close, [p.grad for p in params], expected_params))
+
+
+NUMBERS = st.floats(-4, 4) | st.sampled_from([0.0, -0.0, 1.0, -1.0, 0.5, 2.0])
+
+
+def columns(k: int) -> st.SearchStrategy[list[list[float]]]:
+    return st.integers(1, 6).flatmap(
+        lambda n: st.lists(st.lists(NUMBERS, min_size=n, max_size=n), min_size=k, max_size=k)
+    )
+
+
+ARITY = {op_table.SUM: 3, op_table.DOT: 4, op_table.AFFINE: 5}
+OPS = [*op_table.ALL, *(op_table.power(k) for k in (2.0, 3.0, 0.5, -1.0, -2.0, 0.0, 1.0, 1.5))]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("op", OPS, ids=lambda op: op.name)
+@given(data=st.data())
+def test_each_op_batched_equals_the_scalar_op(op: Op, backend: str, data: Any) -> None:
+    arity = ARITY.get(op, 2 if op in (op_table.ADD, op_table.SUB, op_table.MUL) else 1)
+    if op in (op_table.DIV, op_table.POW, op_table.MAX, op_table.MIN):
+        arity = 2
+    # One input is a shared parameter (the same number for every sample) when drawn so.
+    shared = data.draw(st.integers(-1, arity - 1)) if arity > 1 else -1
+    p = Value(data.draw(NUMBERS))
+    n_args = arity - (shared >= 0)
+
+    def f(*xs: Value) -> Value:
+        inputs = list(xs)
+        if shared >= 0:
+            inputs.insert(shared, p)
+        return op(*inputs)  # type: ignore[no-any-return]
+
+    check(backend, f, [p], data.draw(columns(n_args)))
+
+
+def test_every_op_has_a_batched_form_or_says_it_has_none() -> None:
+    for op in OPS:
+        assert len(form_of(op)) == 3
+    assert set(FORMS) == set(op_table.ALL)
+    cube = Op("cube", lambda x: x * x * x, lambda x, out: (3 * x * x,))
+    with pytest.raises(NotImplementedError, match="op 'cube' has no batched form"):
+        form_of(cube)
+    f = compile(lambda x: cube(x) + 1.0)
+    with pytest.raises(NotImplementedError, match="op 'cube' has no batched form"):
+        f.batched("numpy")([1.0, 2.0])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@given(expressions(3, max_nodes=8), columns(2), st.floats(-3, 3))
+def test_random_graphs_batched_equal_the_scalar_replay(
+    backend: str, expression: Any, cols: list[list[float]], shared: float
+) -> None:
+    p = Value(shared)
+    check(backend, lambda a, b: expression(a, b, p), [p], cols)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@given(st.data())
+def test_a_training_step_sums_the_parameter_gradients(backend: str, data: Any) -> None:
+    act = data.draw(st.sampled_from(["relu", "tanh", "sigmoid"]))
+    model = MLP(2, [4, 3, 1], activation=act, seed=data.draw(st.integers(0, 99)))
+    params = model.parameters()
+
+    def loss(x0: Value, x1: Value, y: Value) -> Value:
+        hinge = (1 - y * model([x0, x1])).relu() * 0.25
+        return hinge + 1e-3 * vsum([q * q for q in params]) + dot([x0], [x1])
+
+    cols = data.draw(columns(3))
+    check(backend, loss, params, cols)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_outputs_that_do_not_depend_on_the_batch_are_repeated(backend: str) -> None:
+    w = Value(3.0)
+    f = compile(lambda x: w * w + x * 0.0, params=[w]).batched(backend)
+    values, (dx,) = f([1.0, 2.0])
+    assert as_list(values) == [9.0, 9.0] and as_list(dx) == [0.0, 0.0] and w.grad == 12.0
+    w.grad = 0.0
+    g = compile(lambda x: w * w, params=[w]).batched(backend)
+    values, (dx,) = g([1.0, 2.0, 5.0])
+    assert as_list(values) == [9.0, 9.0, 9.0] and as_list(dx) == [0.0] * 3 and w.grad == 18.0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_aux_values_come_back_per_sample(backend: str) -> None:
+    def f(x: Value) -> tuple[Value, list[Any]]:
+        s = x * x
+        return s * 3.0, [s, [x, s]]
+
+    b = compile(f, has_aux=True).batched(backend)
+    b([1.0, 2.0])
+    square, (x, s) = b.aux
+    assert as_list(square) == [1.0, 4.0] and as_list(x) == [1.0, 2.0] and as_list(s) == [1.0, 4.0]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_domain_errors_name_the_sample_and_the_op(backend: str) -> None:
+    f = compile(lambda x: (x - 1.0).log()).batched(backend)
+    with pytest.raises(ValueError, match=r"sample 2: op 'log': log needs an input > 0"):
+        f([3.0, 2.0, 1.0, 0.5])
+    w = Value(0.0)
+    g = compile(lambda x: x / w, params=[w]).batched(backend)
+    with pytest.raises(ZeroDivisionError, match="sample 0: op '/'"):
+        g([1.0, 2.0])
+
+
+def test_bad_calls_are_clear_errors() -> None:
+    f = compile(lambda x, y: x * y)
+    with pytest.raises(ValueError, match="choose one of numpy, torch"):
+        f.batched("jax")
+    b = f.batched("numpy")
+    with pytest.raises(ValueError, match="all the same length"):
+        b([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="at least one sample"):
+        b([], [])
+    b([1.0, 2.0], [3.0, 4.0])
+    with pytest.raises(TypeError, match="traced with 2 arguments, got 1"):
+        b([1.0])
+    with pytest.raises(ValueError, match="runs on the CPU"):
+        f.batched("numpy", device="cuda")
+
+
+def test_the_tape_is_the_scalar_one_traced_on_the_first_sample() -> None:
+    f = compile(lambda x: x * 2.0)
+    b = f.batched("numpy")
+    values, _ = b(np.array([1.0, 2.0]))
+    assert as_list(values) == [2.0, 4.0] and f.n_args == 1 and len(f.tape) == 1
+    assert repr(b) == "Batched(Compiled(<lambda>, 1 ops), backend='numpy')"
