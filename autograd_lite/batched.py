@@ -31,7 +31,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import ops
-from .compile import Compiled, TracingError
 from .op import DomainError, Op
 
 __all__ = ["Batched", "FORMS", "form_of", "BACKENDS"]
@@ -222,7 +221,8 @@ class Batched:
     over the samples of d f / d param. ``aux`` holds the aux values, one array per Value.
     """
 
-    def __init__(self, compiled: Compiled, backend: str = "numpy", device: Any = None) -> None:
+    # `compiled` is a `Compiled` (not imported: `compile` imports this module for its method).
+    def __init__(self, compiled: Any, backend: str = "numpy", device: Any = None) -> None:
         self.compiled = compiled
         self.xp = _Xp(backend, device)
         self.aux: list[Any] = []
@@ -262,9 +262,7 @@ class Batched:
         if c.n_args is None:
             try:
                 c._trace([float(col[0]) for col in cols])
-            except (ValueError, ZeroDivisionError) as error:  # the engine's, on sample 0
-                if isinstance(error, TracingError):
-                    raise
+            except (ValueError, ZeroDivisionError) as error:  # the engine's or the tracer's
                 raise type(error)(f"batched replay, sample 0: {error}") from None
         if c.n_args != len(cols):
             raise TypeError(
