@@ -197,9 +197,62 @@ class Value:
     relu = _unary(ops.RELU, "max(0, x), with derivative 0 at 0 as in PyTorch")
     sin = _unary(ops.SIN, "Sine (nan at +-inf, as IEEE and PyTorch)")
     cos = _unary(ops.COS, "Cosine (nan at +-inf)")
+    tan = _unary(ops.TAN, "Tangent")
+    sinh = _unary(ops.SINH, "Hyperbolic sine (+-inf on overflow)")
+    cosh = _unary(ops.COSH, "Hyperbolic cosine (inf on overflow)")
+    asin = arcsin = _unary(ops.ASIN, "Inverse sine; a ValueError outside [-1, 1], inf slope at +-1")
+    acos = arccos = _unary(ops.ACOS, "Inverse cosine; a ValueError outside [-1, 1]")
+    atan = arctan = _unary(ops.ATAN, "Inverse tangent")
+    asinh = arcsinh = _unary(ops.ASINH, "Inverse hyperbolic sine")
+    acosh = arccosh = _unary(ops.ACOSH, "Inverse hyperbolic cosine; a ValueError below 1")
+    atanh = arctanh = _unary(ops.ATANH, "Inverse hyperbolic tangent; a ValueError unless |x| < 1")
+    log1p = _unary(ops.LOG1P, "log(1 + x), exact for small x; a ValueError at x <= -1")
+    expm1 = _unary(ops.EXPM1, "e ** x - 1, exact for small x")
+    log2 = _unary(ops.LOG2, "Base-2 logarithm; a ValueError at x <= 0")
+    log10 = _unary(ops.LOG10, "Base-10 logarithm; a ValueError at x <= 0")
+    exp2 = _unary(ops.EXP2, "2 ** x")
+    erf = _unary(ops.ERF, "The error function")
+    sign = _unary(ops.SIGN, "-1, 0 or 1 (NaN stays NaN); gradient 0, as in PyTorch")
+    floor = _unary(ops.FLOOR, "Round down; gradient 0, as in PyTorch")
+    ceil = _unary(ops.CEIL, "Round up; gradient 0, as in PyTorch")
+    round = _unary(ops.ROUND, "Round half to even; gradient 0, as in PyTorch")
+    softplus = _unary(ops.SOFTPLUS, "log(1 + e^x), stable for any input")
+    silu = _unary(ops.SILU, "x * sigmoid(x) (also called swish)")
+    softsign = _unary(ops.SOFTSIGN, "x / (1 + |x|)")
+    __mod__, __rmod__ = _binary(ops.MOD)  # the sign of the divisor, as Python and PyTorch
+    remainder = __mod__
+    fmod = _binary(ops.FMOD)[0]  # the sign of the dividend, as C and torch.fmod
+    atan2 = arctan2 = _binary(ops.ATAN2)[0]  # self is y: the angle of the point (other, self)
 
     def __pos__(self) -> Value:
         return self
+
+    def gelu(self, approximate: str = "none") -> Value:
+        """x * Phi(x), Phi the normal CDF; ``approximate="tanh"`` for the tanh form (PyTorch's)."""
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"gelu(approximate={approximate!r}): choose 'none' or 'tanh'")
+        return make_node(ops.GELU if approximate == "none" else ops.GELU_TANH, (self,))
+
+    def elu(self, alpha: float = 1.0) -> Value:
+        """x for x > 0, else alpha * (e^x - 1); slope alpha at 0, as in PyTorch."""
+        return make_node(ops.elu(float(alpha)), (self,))
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Value:
+        """x for x > 0, else negative_slope * x; slope negative_slope at 0, as in PyTorch."""
+        return make_node(ops.leaky_relu(float(negative_slope)), (self,))
+
+    def hardtanh(self, min_val: float = -1.0, max_val: float = 1.0) -> Value:
+        """x clamped to [min_val, max_val]; slope 1 strictly inside, 0 at the bounds (PyTorch)."""
+        return make_node(ops.hardtanh(float(min_val), float(max_val)), (self,))
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> Value:
+        """x clamped to [min, max] (None: no bound); slope 1 inside, bounds included (PyTorch)."""
+        lo, hi = -math.inf if min is None else float(min), math.inf if max is None else float(max)
+        return make_node(ops.clamp(lo, hi), (self,))
+
+    def detach(self) -> Value:
+        """A new leaf with the same data and no parents: gradients stop here."""
+        return Value(self.data, label=self.label)
 
     def max(self, other: Operand) -> Value:
         """The max gate: the gradient goes to the larger input (split evenly on a tie)."""

@@ -17,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .engine import Value, apply, differentiable_local_grads, gradients
+from .engine import Value, apply, differentiable_local_grads, gradients, is_number
 from .modes import MODE, using
 from .op import Op
 
-__all__ = ["gradients", "grad", "value_and_grad", "jvp", "hessian"]
+__all__ = ["gradients", "grad", "value_and_grad", "jvp", "hessian", "stop_gradient"]
 
 Function = Callable[..., Any]
 ArgNums = int | Sequence[int]
@@ -59,13 +59,16 @@ def _as_input(arg: Any, position: int) -> Value:
 def _scalar_output(f: Function, out: Any) -> Value:
     if isinstance(out, Value):
         return out
+    if is_number(out):
+        # A constant function: its derivative is 0, as in JAX and HIPS autograd. No warning:
+        # compositions meet constants legitimately (the tangent of a linear function, whose
+        # grad is taken by hessian or jacfwd), and a Value that does not depend on the
+        # arguments gets 0 silently too.
+        return Value(out)
     name = getattr(f, "__name__", repr(f))
-    hint = "return a Value (e.g. sum the outputs into a loss)"
-    if isinstance(out, (int, float)):
-        hint = "it does not depend on the differentiated arguments, so its gradient is 0"
     raise TypeError(
-        f"{name} must return a scalar Value to be differentiated, but it returned "
-        f"{type(out).__name__} {out!r:.80}; {hint}"
+        f"{name} must return a scalar Value (or a number) to be differentiated, but it returned "
+        f"{type(out).__name__} {out!r:.80}; return a Value (e.g. sum the outputs into a loss)"
     )
 
 
@@ -108,12 +111,19 @@ def value_and_grad(f: Function, argnums: ArgNums = 0) -> Callable[..., tuple[Any
 def grad(f: Function, argnums: ArgNums = 0) -> Callable[..., Any]:
     """The gradient of ``f`` with respect to the argument(s) ``argnums``.
 
+    A function whose result does not depend on the arguments has gradient 0.0, whether it
+    returns a `Value` or a plain number (as JAX and HIPS autograd), without a warning: such
+    constants arise legitimately when transformations compose (the derivative of a linear
+    function is a number, and its own derivative is 0).
+
     Example:
         >>> f = lambda x: x**3
         >>> grad(f)(2.0), grad(grad(f))(2.0), grad(grad(grad(f)))(2.0)
         (12.0, 12.0, 6.0)
         >>> grad(lambda x: x * grad(lambda y: x * y)(2.0))(1.0)   # d/dx x*x
         2.0
+        >>> grad(lambda x: 3.0)(1.0)   # a constant function
+        0.0
     """
     with_value = value_and_grad(f, argnums)
 
@@ -203,3 +213,15 @@ def hessian(f: Function, argnums: ArgNums | None = None) -> Callable[..., list[l
         return [[float(v) for v in gradients(g, inputs)] for g in first]
 
     return transformed
+
+
+def stop_gradient(x: Any) -> Any:
+    """``x`` as a constant: the same number, through which no gradient flows (JAX's name).
+
+    A `Value` becomes a new leaf (`Value.detach`); a number is returned as it is.
+
+    Example:
+        >>> grad(lambda x: x * stop_gradient(x))(3.0)   # d/dx (x * c) with c = x's value
+        3.0
+    """
+    return x.detach() if isinstance(x, Value) else x
