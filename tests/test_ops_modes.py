@@ -2,11 +2,12 @@
 
 The shape of the check follows HIPS autograd's scalar-op tests (values and derivatives of every
 op compared with finite differences, in each mode and combination of modes), written anew for
-this engine: first derivatives by reverse (``backward``) and forward (``jvp``) mode, second
-derivatives by reverse over reverse (``hessian``), forward over reverse, reverse over forward and
-forward over forward. The first-order oracle is central differences of the plain-float
-reference; the second-order one is central differences of the (already checked) float gradient.
-Where PyTorch is installed, values, gradients and Hessians also match it in float64.
+this engine: first derivatives by reverse (``backward``) and forward (``jvp``) mode; second
+derivatives by ``hessian`` (forward over reverse), reverse over reverse, ``jvp`` of ``grad``,
+``grad`` of ``jvp`` and forward over forward. The first-order oracle is central differences of
+the plain-float reference; the second-order one is central differences of the (already
+checked) float gradient. Where PyTorch is installed, values, gradients and Hessians also match
+it in float64.
 """
 
 from __future__ import annotations
@@ -68,13 +69,15 @@ def test_second_derivatives_agree_in_all_four_mode_pairs_with_central_difference
     xs = _draw(case, data)
     n = len(xs)
     rows = [central_gradient(lambda *p, i=i: _float_gradient(f, p)[i], xs) for i in range(n)]
-    reverse_reverse = hessian(f)(*xs)
+    forward_over_reverse = hessian(f)(*xs)  # jacfwd(jacobian(f))
+    everything = tuple(range(n))  # every argument a Value: some cases call methods on each
     for i in range(n):
         for j in range(n):
             numeric = rows[i][j]
             e_i, e_j = _unit(n, i), _unit(n, j)
             got = {
-                "rev-rev": reverse_reverse[i][j],
+                "hessian": forward_over_reverse[i][j],
+                "rev-rev": grad(lambda *p, i=i: grad(f, argnums=i)(*p), everything)(*xs)[j],
                 "fwd-rev": jvp(lambda *p, i=i: grad(f, argnums=i)(*p), xs, e_j)[1],
                 "rev-fwd": grad(lambda *p, e=e_i: jvp(f, p, e)[1], argnums=j)(*xs),
                 "fwd-fwd": jvp(lambda *p, e=e_i: jvp(f, p, e)[1], xs, e_j)[1],
