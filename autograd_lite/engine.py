@@ -18,7 +18,7 @@ from .modes import MODE, SCOPE, Scope, gc_paused, using
 from .op import DomainError, Op, connect_engine
 
 __all__ = ["Value", "apply", "make_node", "topological_order", "nothing_to_send", "gradients"]
-__all__ += ["differentiable_local_grads", "zero_grad", "is_number"]
+__all__ += ["differentiable_local_grads", "zero_grad", "is_number", "HookHandle"]
 
 Number: TypeAlias = int | float
 Operand: TypeAlias = "Value | int | float"
@@ -71,7 +71,7 @@ class Value:
 
     # fmt: off
     __slots__ = ("data", "grad", "label", "grad_value", "_prev", "_rule", "_local", "_acc",
-                 "_scope", "_origin")
+                 "_scope", "_origin", "_hooks")
     # fmt: on
 
     data: float
@@ -84,9 +84,16 @@ class Value:
     _acc: Any  # this pass's gradient while the chain rule runs; 0.0 otherwise
     _scope: Scope | None
     _origin: str | None
+    _hooks: list[Callable[[Any], Any]]  # set by register_hook only: unset on most nodes
 
     def __init__(
-        self, data: Number, _children: Iterable[Value] = (), _op: str = "", label: str = ""
+        self,
+        data: Number,
+        _children: Iterable[Value] = (),
+        _op: str = "",
+        label: str = "",
+        *,
+        requires_grad: bool = True,
     ) -> None:
         if type(data) is not float and type(data) is not int:  # fast path first: constants
             _check_number(data)
@@ -104,6 +111,8 @@ class Value:
         self._acc = 0.0
         self._scope = None
         self._origin = None
+        if not requires_grad:
+            self.__class__ = _Constant  # the same slots; only .grad behaves differently
 
     # -- the public, read-only node API -------------------------------------------------------
 
@@ -250,9 +259,46 @@ class Value:
         lo, hi = -math.inf if min is None else float(min), math.inf if max is None else float(max)
         return make_node(ops.clamp(lo, hi), (self,))
 
+    @property
+    def requires_grad(self) -> bool:
+        """Whether backward stores a gradient in ``.grad`` (False for ``requires_grad=False``)."""
+        return True
+
     def detach(self) -> Value:
-        """A new leaf with the same data and no parents: gradients stop here."""
+        """A new leaf with the same data and no parents: gradients stop here.
+
+        Example:
+            >>> x = Value(3.0); y = x * x.detach(); y.backward(); x.grad
+            3.0
+        """
         return Value(self.data, label=self.label)
+
+    def register_hook(self, hook: Callable[[Any], Any]) -> HookHandle:
+        """Call ``hook(gradient)`` when backward reaches this node; a returned value replaces it.
+
+        The gradient is d root / d self, complete (every path summed), before it is added to
+        ``.grad`` and sent on to the parents, so a replacement changes both, as in PyTorch.
+        It is a float, or a `Value` under ``create_graph=True`` (a replacement may then be a
+        `Value` too, to stay differentiable). Hooks run in the order registered, on every
+        ``backward()`` and ``gradients()`` pass that reaches the node, until removed.
+
+        Example:
+            >>> x = Value(2.0)
+            >>> handle = x.register_hook(lambda g: g * 10)
+            >>> (x * x).backward(); x.grad
+            40.0
+            >>> handle.remove(); x.zero_grad(); (x * x).backward(); x.grad
+            4.0
+        """
+        global _live_hooks
+        if not callable(hook):
+            raise TypeError(f"register_hook takes a function, got {type(hook).__name__}")
+        hooks = getattr(self, "_hooks", None)
+        if hooks is None:
+            hooks = self._hooks = []
+        hooks.append(hook)
+        _live_hooks += 1
+        return HookHandle(hooks, hook)
 
     def max(self, other: Operand) -> Value:
         """The max gate: the gradient goes to the larger input (split evenly on a tie)."""
@@ -322,6 +368,57 @@ class Value:
     def zero_grad(self) -> None:
         """Reset ``grad`` (and ``grad_value``) of every node in this value's graph."""
         zero_grad(self)
+
+
+class _Constant(Value):
+    """A `Value` made with ``requires_grad=False``: it takes part in the forward pass, but
+    backward stores no gradient in it (``.grad`` stays 0.0) and it has no ``grad_value``."""
+
+    __slots__ = ()
+
+    @property
+    def grad(self) -> float:
+        return 0.0
+
+    @grad.setter
+    def grad(self, value: float) -> None:
+        pass  # backward adds into every node's .grad: a constant keeps none
+
+    @property
+    def grad_value(self) -> None:
+        return None
+
+    @grad_value.setter
+    def grad_value(self, value: Value | None) -> None:
+        pass
+
+    @property
+    def requires_grad(self) -> bool:
+        return False
+
+
+class HookHandle:
+    """What `Value.register_hook` returns: ``remove()`` unregisters the hook (once)."""
+
+    __slots__ = ("_hooks", "_hook")
+
+    def __init__(self, hooks: list[Callable[[Any], Any]], hook: Callable[[Any], Any]) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        """Stop calling the hook; removing it again does nothing."""
+        global _live_hooks
+        for i, registered in enumerate(self._hooks):
+            if registered is self._hook:
+                del self._hooks[i]
+                _live_hooks -= 1
+                return
+
+
+# How many hooks are registered on live or dead nodes. While it is 0 the chain rule runs
+# without looking for hooks at all; a node dropped with its hooks still registered only
+# keeps backward on the (equally correct) path that looks.
+_live_hooks = 0
 
 
 # -- applying an op -----------------------------------------------------------------------------
@@ -464,11 +561,11 @@ def _propagate(nodes: Iterable[Value], create_graph: bool = False) -> None:
     has sent its share. With ``create_graph`` the local derivatives are `Value` s (see
     `differentiable_local_grads`), and so are the gradients.
     """
-    check = MODE.get().on_backward
+    watch = _watcher(MODE.get().on_backward)
     for node in nodes:
         g = node._acc
-        if check is not None:
-            check(node, g)
+        if watch is not None:
+            g = watch(node, g)
         if not node._prev:
             continue
         local_grads = differentiable_local_grads(node) if create_graph else node._local
@@ -476,6 +573,32 @@ def _propagate(nodes: Iterable[Value], create_graph: bool = False) -> None:
             continue
         for parent, d in zip(node._prev, local_grads):
             parent._acc += g * d
+
+
+def _watcher(check: Callable[[Value, Any], None] | None) -> Callable[[Value, Any], Any] | None:
+    """What `_propagate` calls with each node and its gradient: anomaly checks and gradient
+    hooks. None when there are neither, so an ordinary pass pays one test per node."""
+    if not _live_hooks:
+        return check and _checked(check)
+
+    def watch(node: Value, g: Any) -> Any:
+        for hook in getattr(node, "_hooks", ()):  # unset on a node that never had a hook
+            replaced = hook(g)
+            if replaced is not None:
+                g = node._acc = replaced
+        if check is not None:
+            check(node, g)
+        return g
+
+    return watch
+
+
+def _checked(check: Callable[[Value, Any], None]) -> Callable[[Value, Any], Any]:
+    def watch(node: Value, g: Any) -> Any:
+        check(node, g)
+        return g
+
+    return watch
 
 
 def _chain_rule(root: Value, seed: Any, create_graph: bool) -> list[Value]:
