@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -338,3 +339,45 @@ def test_a_derivative_that_only_chooses_constants_builds_no_tuple_per_node() -> 
     assert relu(2.0, 2.0) is relu(3.0, 3.0)  # one constant tuple, shared
     assert (abs_(-2.0, 2.0), abs_(0.0, 0.0), abs_(5.0, 5.0)) == ((-1.0,), (0.0,), (1.0,))
     assert op_table.TANH.local(0.5, 0.25) == (1 - 0.25 * 0.25,)  # computed ones still are
+
+
+# -- the README's op table lists the whole table, with names that exist ------------------------
+
+
+def _readme_op_column() -> list[str]:
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    table = text.split("| op | derivative |", 1)[1].split("\n\n", 1)[0]
+    return [row.split("|")[1] for row in table.splitlines()[2:]]
+
+
+# op names spelled differently in the README's first column
+_README_SPELLING = {"neg": "-a", "**": "x ** y", "sum": "vsum", "dot+b": "bias", "%": "a % b"}
+_README_SPELLING |= {"gelu_tanh": 'gelu("tanh")', "+": "a + b", "-": "a - b", "*": "a * b"}
+_README_SPELLING |= {"/": "a / b"}
+
+
+def test_the_readme_op_table_lists_every_op_of_the_table() -> None:
+    column = " ".join(_readme_op_column())
+    names = [op.name for op in op_table.ALL]
+    names += ["clamp", "hardtanh", "leaky_relu", "elu"]  # one entry per constant
+
+    def listed(name: str) -> bool:  # as a word: "cosh" is not listed by "acosh"
+        spelled = re.escape(_README_SPELLING.get(name, name))
+        return re.search(rf"(?<![\w]){spelled}(?![\w])", column) is not None
+
+    missing = [n for n in names if not listed(n)]
+    assert not missing, f"README's op table lacks {missing}"
+
+
+def test_every_name_in_the_readme_op_table_exists() -> None:
+    import autograd_lite
+
+    for cell in _readme_op_column():
+        for code in re.findall(r"`([^`]*)`", cell):
+            for name in re.findall(r"(?:^|[ .])([a-z][a-z0-9_]+)\(?", code):
+                if name in ("alpha", "negative_slope", "min_val", "max_val", "cond", "bias"):
+                    continue
+                known = (hasattr(Value, n) for n in (name, f"__{name}__"))
+                assert any(known) or hasattr(autograd_lite, name), (name, cell)
