@@ -55,7 +55,9 @@ class Value:
 
     ``grad`` accumulates: each ``backward()`` adds into it, so call `zero_grad` (or
     ``Module.zero_grad()``) between steps. ``Value`` hashes by identity and does not overload
-    ``==``; ``<``, ``>`` and ``float(v)`` compare and read the data. Modules outside the
+    ``==``; ``<``, ``>`` and ``float(v)`` compare and read the data. ``requires_grad=False``
+    makes a constant: it takes part in the forward pass, but backward keeps no gradient in it
+    (``.grad`` stays 0.0; nodes computed from it are still walked). Modules outside the
     engine read a node through its public properties: ``parents``, ``op``, ``rule``,
     ``local_grads``, ``scope``, ``origin`` and ``describe()``.
 

@@ -138,3 +138,16 @@ def test_hooks_match_pytorch_for_backward_twice(program: tuple[str, Any]) -> Non
     out.backward()
     out.backward()
     assert x.grad == pytest.approx(t.grad.item(), rel=1e-12)
+
+
+def test_create_graph_with_a_hook_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    t = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
+    t.register_hook(lambda g: g * 2)
+    (first_t,) = torch.autograd.grad(t**3, t, create_graph=True)
+    (second_t,) = torch.autograd.grad(first_t, t)  # the hook doubles this pass too
+    x = Value(3.0)
+    x.register_hook(lambda g: g * 2)
+    (first,) = gradients(x**3, [x], create_graph=True)
+    (second,) = gradients(first, [x])
+    assert (first.data, second) == (first_t.item(), second_t.item()) == (54.0, 72.0)
