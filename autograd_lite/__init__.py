@@ -15,7 +15,8 @@ from importlib import metadata as _metadata
 
 from .compile import compile
 from .engine import Value, gradients, topological_order, zero_grad
-from .functional import grad, hessian, jvp, value_and_grad
+from .functional import grad, hessian, jacfwd, jacobian, jvp, stop_gradient, value_and_grad, vjp
+from .functions import atan2, clamp, fmod, remainder, where
 from .fused import dot, vsum
 from .modes import Scope, enable_grad, is_grad_enabled, no_grad
 from .op import DomainError, Op
@@ -37,6 +38,15 @@ __all__ = [
     "gradients",
     "jvp",
     "hessian",
+    "vjp",
+    "jacobian",
+    "jacfwd",
+    "stop_gradient",
+    "where",
+    "atan2",
+    "fmod",
+    "remainder",
+    "clamp",
     "compile",
 ]
 

@@ -18,7 +18,7 @@ from .modes import MODE, SCOPE, Scope, gc_paused, using
 from .op import DomainError, Op, connect_engine
 
 __all__ = ["Value", "apply", "make_node", "topological_order", "nothing_to_send", "gradients"]
-__all__ += ["differentiable_local_grads", "zero_grad", "is_number"]
+__all__ += ["differentiable_local_grads", "zero_grad", "is_number", "HookHandle"]
 
 Number: TypeAlias = int | float
 Operand: TypeAlias = "Value | int | float"
@@ -55,7 +55,9 @@ class Value:
 
     ``grad`` accumulates: each ``backward()`` adds into it, so call `zero_grad` (or
     ``Module.zero_grad()``) between steps. ``Value`` hashes by identity and does not overload
-    ``==``; ``<``, ``>`` and ``float(v)`` compare and read the data. Modules outside the
+    ``==``; ``<``, ``>`` and ``float(v)`` compare and read the data. ``requires_grad=False``
+    makes a constant: it takes part in the forward pass, but backward keeps no gradient in it
+    (``.grad`` stays 0.0; nodes computed from it are still walked). Modules outside the
     engine read a node through its public properties: ``parents``, ``op``, ``rule``,
     ``local_grads``, ``scope``, ``origin`` and ``describe()``.
 
@@ -71,7 +73,7 @@ class Value:
 
     # fmt: off
     __slots__ = ("data", "grad", "label", "grad_value", "_prev", "_rule", "_local", "_acc",
-                 "_scope", "_origin")
+                 "_scope", "_origin", "_hooks")
     # fmt: on
 
     data: float
@@ -84,9 +86,16 @@ class Value:
     _acc: Any  # this pass's gradient while the chain rule runs; 0.0 otherwise
     _scope: Scope | None
     _origin: str | None
+    _hooks: list[Callable[[Any], Any]]  # set by register_hook only: unset on most nodes
 
     def __init__(
-        self, data: Number, _children: Iterable[Value] = (), _op: str = "", label: str = ""
+        self,
+        data: Number,
+        _children: Iterable[Value] = (),
+        _op: str = "",
+        label: str = "",
+        *,
+        requires_grad: bool = True,
     ) -> None:
         if type(data) is not float and type(data) is not int:  # fast path first: constants
             _check_number(data)
@@ -104,6 +113,8 @@ class Value:
         self._acc = 0.0
         self._scope = None
         self._origin = None
+        if not requires_grad:
+            self.__class__ = _Constant  # the same slots; only .grad behaves differently
 
     # -- the public, read-only node API -------------------------------------------------------
 
@@ -197,9 +208,99 @@ class Value:
     relu = _unary(ops.RELU, "max(0, x), with derivative 0 at 0 as in PyTorch")
     sin = _unary(ops.SIN, "Sine (nan at +-inf, as IEEE and PyTorch)")
     cos = _unary(ops.COS, "Cosine (nan at +-inf)")
+    tan = _unary(ops.TAN, "Tangent")
+    sinh = _unary(ops.SINH, "Hyperbolic sine (+-inf on overflow)")
+    cosh = _unary(ops.COSH, "Hyperbolic cosine (inf on overflow)")
+    asin = arcsin = _unary(ops.ASIN, "Inverse sine; a ValueError outside [-1, 1], inf slope at +-1")
+    acos = arccos = _unary(ops.ACOS, "Inverse cosine; a ValueError outside [-1, 1]")
+    atan = arctan = _unary(ops.ATAN, "Inverse tangent")
+    asinh = arcsinh = _unary(ops.ASINH, "Inverse hyperbolic sine")
+    acosh = arccosh = _unary(ops.ACOSH, "Inverse hyperbolic cosine; a ValueError below 1")
+    atanh = arctanh = _unary(ops.ATANH, "Inverse hyperbolic tangent; a ValueError unless |x| < 1")
+    log1p = _unary(ops.LOG1P, "log(1 + x), exact for small x; a ValueError at x <= -1")
+    expm1 = _unary(ops.EXPM1, "e ** x - 1, exact for small x")
+    log2 = _unary(ops.LOG2, "Base-2 logarithm; a ValueError at x <= 0")
+    log10 = _unary(ops.LOG10, "Base-10 logarithm; a ValueError at x <= 0")
+    exp2 = _unary(ops.EXP2, "2 ** x")
+    erf = _unary(ops.ERF, "The error function")
+    sign = _unary(ops.SIGN, "-1, 0 or 1 (NaN stays NaN); gradient 0, as in PyTorch")
+    floor = _unary(ops.FLOOR, "Round down; gradient 0, as in PyTorch")
+    ceil = _unary(ops.CEIL, "Round up; gradient 0, as in PyTorch")
+    round = _unary(ops.ROUND, "Round half to even; gradient 0, as in PyTorch")
+    softplus = _unary(ops.SOFTPLUS, "log(1 + e^x), stable for any input")
+    silu = _unary(ops.SILU, "x * sigmoid(x) (also called swish)")
+    softsign = _unary(ops.SOFTSIGN, "x / (1 + |x|)")
+    __mod__, __rmod__ = _binary(ops.MOD)  # the sign of the divisor, as Python and PyTorch
+    remainder = __mod__
+    fmod = _binary(ops.FMOD)[0]  # the sign of the dividend, as C and torch.fmod
+    atan2 = arctan2 = _binary(ops.ATAN2)[0]  # self is y: the angle of the point (other, self)
 
     def __pos__(self) -> Value:
         return self
+
+    def gelu(self, approximate: str = "none") -> Value:
+        """x * Phi(x), Phi the normal CDF; ``approximate="tanh"`` for the tanh form (PyTorch's)."""
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"gelu(approximate={approximate!r}): choose 'none' or 'tanh'")
+        return make_node(ops.GELU if approximate == "none" else ops.GELU_TANH, (self,))
+
+    def elu(self, alpha: float = 1.0) -> Value:
+        """x for x > 0, else alpha * (e^x - 1); slope alpha at 0, as in PyTorch."""
+        return make_node(ops.elu(float(alpha)), (self,))
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Value:
+        """x for x > 0, else negative_slope * x; slope negative_slope at 0, as in PyTorch."""
+        return make_node(ops.leaky_relu(float(negative_slope)), (self,))
+
+    def hardtanh(self, min_val: float = -1.0, max_val: float = 1.0) -> Value:
+        """x clamped to [min_val, max_val]; slope 1 strictly inside, 0 at the bounds (PyTorch)."""
+        return make_node(ops.hardtanh(float(min_val), float(max_val)), (self,))
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> Value:
+        """x clamped to [min, max] (None: no bound); slope 1 inside, bounds included (PyTorch)."""
+        lo, hi = -math.inf if min is None else float(min), math.inf if max is None else float(max)
+        return make_node(ops.clamp(lo, hi), (self,))
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether backward stores a gradient in ``.grad`` (False for ``requires_grad=False``)."""
+        return True
+
+    def detach(self) -> Value:
+        """A new leaf with the same data and no parents: gradients stop here.
+
+        Example:
+            >>> x = Value(3.0); y = x * x.detach(); y.backward(); x.grad
+            3.0
+        """
+        return Value(self.data, label=self.label)
+
+    def register_hook(self, hook: Callable[[Any], Any]) -> HookHandle:
+        """Call ``hook(gradient)`` when backward reaches this node; a returned value replaces it.
+
+        The gradient is d root / d self, complete (every path summed), before it is added to
+        ``.grad`` and sent on to the parents, so a replacement changes both, as in PyTorch.
+        It is a float, or a `Value` under ``create_graph=True`` (a replacement may then be a
+        `Value` too, to stay differentiable). Hooks run in the order registered, on every
+        ``backward()`` and ``gradients()`` pass that reaches the node, until removed.
+
+        Example:
+            >>> x = Value(2.0)
+            >>> handle = x.register_hook(lambda g: g * 10)
+            >>> (x * x).backward(); x.grad
+            40.0
+            >>> handle.remove(); x.zero_grad(); (x * x).backward(); x.grad
+            4.0
+        """
+        global _live_hooks
+        if not callable(hook):
+            raise TypeError(f"register_hook takes a function, got {type(hook).__name__}")
+        hooks = getattr(self, "_hooks", None)
+        if hooks is None:
+            hooks = self._hooks = []
+        hooks.append(hook)
+        _live_hooks += 1
+        return HookHandle(hooks, hook)
 
     def max(self, other: Operand) -> Value:
         """The max gate: the gradient goes to the larger input (split evenly on a tie)."""
@@ -269,6 +370,57 @@ class Value:
     def zero_grad(self) -> None:
         """Reset ``grad`` (and ``grad_value``) of every node in this value's graph."""
         zero_grad(self)
+
+
+class _Constant(Value):
+    """A `Value` made with ``requires_grad=False``: it takes part in the forward pass, but
+    backward stores no gradient in it (``.grad`` stays 0.0) and it has no ``grad_value``."""
+
+    __slots__ = ()
+
+    @property
+    def grad(self) -> float:
+        return 0.0
+
+    @grad.setter
+    def grad(self, value: float) -> None:
+        pass  # backward adds into every node's .grad: a constant keeps none
+
+    @property
+    def grad_value(self) -> None:
+        return None
+
+    @grad_value.setter
+    def grad_value(self, value: Value | None) -> None:
+        pass
+
+    @property
+    def requires_grad(self) -> bool:
+        return False
+
+
+class HookHandle:
+    """What `Value.register_hook` returns: ``remove()`` unregisters the hook (once)."""
+
+    __slots__ = ("_hooks", "_hook")
+
+    def __init__(self, hooks: list[Callable[[Any], Any]], hook: Callable[[Any], Any]) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        """Stop calling the hook; removing it again does nothing."""
+        global _live_hooks
+        for i, registered in enumerate(self._hooks):
+            if registered is self._hook:
+                del self._hooks[i]
+                _live_hooks -= 1
+                return
+
+
+# How many hooks are registered on live or dead nodes. While it is 0 the chain rule runs
+# without looking for hooks at all; a node dropped with its hooks still registered only
+# keeps backward on the (equally correct) path that looks.
+_live_hooks = 0
 
 
 # -- applying an op -----------------------------------------------------------------------------
@@ -411,11 +563,11 @@ def _propagate(nodes: Iterable[Value], create_graph: bool = False) -> None:
     has sent its share. With ``create_graph`` the local derivatives are `Value` s (see
     `differentiable_local_grads`), and so are the gradients.
     """
-    check = MODE.get().on_backward
+    watch = _watcher(MODE.get().on_backward)
     for node in nodes:
         g = node._acc
-        if check is not None:
-            check(node, g)
+        if watch is not None:
+            g = watch(node, g)
         if not node._prev:
             continue
         local_grads = differentiable_local_grads(node) if create_graph else node._local
@@ -423,6 +575,32 @@ def _propagate(nodes: Iterable[Value], create_graph: bool = False) -> None:
             continue
         for parent, d in zip(node._prev, local_grads):
             parent._acc += g * d
+
+
+def _watcher(check: Callable[[Value, Any], None] | None) -> Callable[[Value, Any], Any] | None:
+    """What `_propagate` calls with each node and its gradient: anomaly checks and gradient
+    hooks. None when there are neither, so an ordinary pass pays one test per node."""
+    if not _live_hooks:
+        return check and _checked(check)
+
+    def watch(node: Value, g: Any) -> Any:
+        for hook in getattr(node, "_hooks", ()):  # unset on a node that never had a hook
+            replaced = hook(g)
+            if replaced is not None:
+                g = node._acc = replaced
+        if check is not None:
+            check(node, g)
+        return g
+
+    return watch
+
+
+def _checked(check: Callable[[Value, Any], None]) -> Callable[[Value, Any], Any]:
+    def watch(node: Value, g: Any) -> Any:
+        check(node, g)
+        return g
+
+    return watch
 
 
 def _chain_rule(root: Value, seed: Any, create_graph: bool) -> list[Value]:

@@ -1,4 +1,4 @@
-"""Function transformations on top of the engine: grad, value_and_grad, jvp, hessian.
+"""Function transformations on top of the engine: grad, jvp, vjp, jacobian, jacfwd, hessian.
 
 They take a Python function of numbers (or `Value` s) that returns a scalar `Value` and give
 back a function. Called at top level with plain numbers they return plain floats.
@@ -17,11 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .engine import Value, apply, differentiable_local_grads, gradients
+from .engine import Value, apply, differentiable_local_grads, gradients, is_number
 from .modes import MODE, using
 from .op import Op
 
-__all__ = ["gradients", "grad", "value_and_grad", "jvp", "hessian"]
+__all__ = ["gradients", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "jacfwd", "hessian"]
+__all__ += ["stop_gradient"]
 
 Function = Callable[..., Any]
 ArgNums = int | Sequence[int]
@@ -59,14 +60,24 @@ def _as_input(arg: Any, position: int) -> Value:
 def _scalar_output(f: Function, out: Any) -> Value:
     if isinstance(out, Value):
         return out
+    if is_number(out):
+        # A constant function: its derivative is 0, as in JAX and HIPS autograd. No warning:
+        # compositions meet constants legitimately (the tangent of a linear function, whose
+        # grad is taken by hessian or jacfwd), and a Value that does not depend on the
+        # arguments gets 0 silently too.
+        return Value(out)
     name = getattr(f, "__name__", repr(f))
-    hint = "return a Value (e.g. sum the outputs into a loss)"
-    if isinstance(out, (int, float)):
-        hint = "it does not depend on the differentiated arguments, so its gradient is 0"
     raise TypeError(
-        f"{name} must return a scalar Value to be differentiated, but it returned "
-        f"{type(out).__name__} {out!r:.80}; {hint}"
+        f"{name} must return a scalar Value (or a number) to be differentiated, but it returned "
+        f"{type(out).__name__} {out!r:.80}; return a Value (e.g. sum the outputs into a loss)"
     )
+
+
+def _scalar_outputs(f: Function, out: Any) -> tuple[list[Value], bool]:
+    """``f``'s result as a list of scalar `Value` s, and whether it was a single scalar."""
+    if isinstance(out, (list, tuple)):
+        return [_scalar_output(f, o) for o in out], False
+    return [_scalar_output(f, out)], True
 
 
 def _nested(args: Sequence[Any]) -> bool:
@@ -78,6 +89,20 @@ def _call(f: Function, call: Sequence[Any]) -> Value:
     """``f(*call)`` as one more enclosing differentiation (see the module docstring)."""
     with using(depth=MODE.get().depth + 1):
         return _scalar_output(f, f(*call))
+
+
+def _call_many(f: Function, call: Sequence[Any]) -> tuple[list[Value], bool]:
+    """Like `_call`, for a function returning a scalar or a list of scalars."""
+    with using(depth=MODE.get().depth + 1):
+        return _scalar_outputs(f, f(*call))
+
+
+def _inputs(args: Sequence[Any], positions: Sequence[int]) -> tuple[list[Any], list[Value]]:
+    """The call with fresh input nodes at ``positions``, and those nodes."""
+    call = list(args)
+    for i in positions:
+        call[i] = _as_input(args[i], i)
+    return call, [call[i] for i in positions]
 
 
 def value_and_grad(f: Function, argnums: ArgNums = 0) -> Callable[..., tuple[Any, Any]]:
@@ -108,12 +133,19 @@ def value_and_grad(f: Function, argnums: ArgNums = 0) -> Callable[..., tuple[Any
 def grad(f: Function, argnums: ArgNums = 0) -> Callable[..., Any]:
     """The gradient of ``f`` with respect to the argument(s) ``argnums``.
 
+    A function whose result does not depend on the arguments has gradient 0.0, whether it
+    returns a `Value` or a plain number (as JAX and HIPS autograd), without a warning: such
+    constants arise legitimately when transformations compose (the derivative of a linear
+    function is a number, and its own derivative is 0).
+
     Example:
         >>> f = lambda x: x**3
         >>> grad(f)(2.0), grad(grad(f))(2.0), grad(grad(grad(f)))(2.0)
         (12.0, 12.0, 6.0)
         >>> grad(lambda x: x * grad(lambda y: x * y)(2.0))(1.0)   # d/dx x*x
         2.0
+        >>> grad(lambda x: 3.0)(1.0)   # a constant function
+        0.0
     """
     with_value = value_and_grad(f, argnums)
 
@@ -128,6 +160,8 @@ def jvp(
     f: Function, primals: Sequence[Any], tangents: Sequence[Any], *, trace: bool = False
 ) -> Any:
     """Forward mode: ``(f(*primals), directional derivative of f along tangents)``.
+
+    ``f`` returns a scalar, or a list of scalars (then both results are lists).
 
     Each new node's tangent is computed as it is created, from its parents' tangents and the
     op table's local derivatives (dual numbers), in the same pass as the value: one pass per
@@ -164,9 +198,10 @@ def jvp(
             tangent[node] = _tangent(node, node.local_grads, tangent)
 
     with using(grad=True, hooks=(*enclosing, push_forward)):
-        out = _call(f, inputs)
-    value: Any = out if nested else out.data
-    result = tangent.get(out, 0.0)
+        outs, single = _call_many(f, inputs)
+    values: list[Any] = [out if nested else out.data for out in outs]
+    results = [tangent.get(out, 0.0) for out in outs]
+    value, result = (values[0], results[0]) if single else (values, results)
     if trace:
         return value, result, [(node, t) for node, t in tangent.items() if node not in inputs]
     return value, result
@@ -182,24 +217,137 @@ def _tangent(node: Value, local_grads: Sequence[Any], tangent: dict[Value, Any])
     return 0.0 if total is None else total
 
 
-def hessian(f: Function, argnums: ArgNums | None = None) -> Callable[..., list[list[float]]]:
-    """The matrix of second derivatives (reverse over reverse), as a nested list.
+def vjp(f: Function, *primals: Any) -> tuple[Any, Callable[..., tuple[Any, ...]]]:
+    """Reverse mode, as JAX's: ``(f(*primals), vjp_fn)``, ``vjp_fn(cotangent)`` giving one
+    vector-Jacobian product per primal.
 
-    By default with respect to every positional argument.
+    ``f`` returns a scalar (``vjp_fn`` takes one cotangent) or a list of scalars (one cotangent
+    each). The graph is kept, so ``vjp_fn`` may be called any number of times.
+
+    Example:
+        >>> out, vjp_fn = vjp(lambda x, y: [x * y, x + y], 3.0, 4.0)
+        >>> out, vjp_fn(1.0, 0.0), vjp_fn(0.0, 1.0)
+        ([12.0, 7.0], (4.0, 3.0), (1.0, 1.0))
+    """
+    nested = _nested(primals)
+    _, inputs = _inputs(primals, range(len(primals)))
+    outs, single = _call_many(f, inputs)
+
+    def vjp_fn(*cotangents: Any) -> tuple[Any, ...]:
+        if len(cotangents) != len(outs):
+            raise ValueError(f"vjp_fn takes {len(outs)} cotangent(s), got {len(cotangents)}")
+        total: list[Any] = [0.0] * len(inputs)
+        for out, cotangent in zip(outs, cotangents):
+            if isinstance(cotangent, Value):  # a cotangent that is itself differentiated
+                grads = gradients(cotangent * out, inputs, create_graph=True)
+            else:
+                grads = gradients(out, inputs, seed=cotangent, create_graph=nested)
+            total = [t + g for t, g in zip(total, grads)]
+        return tuple(total)
+
+    values = [out if nested else out.data for out in outs]
+    return (values[0] if single else values), vjp_fn
+
+
+def _drop_argument_axis(argnums: ArgNums | None, rows: list[Any]) -> Any:
+    """With an int ``argnums``, one number per output rather than a list of one (as grad)."""
+    if not isinstance(argnums, int):
+        return rows
+    return [row[0] if isinstance(row, list) else row for row in rows]
+
+
+def jacobian(f: Function, argnums: ArgNums | None = None) -> Callable[..., Any]:
+    """The Jacobian by reverse mode: one backward pass per output.
+
+    For ``f`` returning a list of m scalars, a list of m rows, row i holding d out_i / d x_j
+    for each argument j in ``argnums`` (every positional argument by default), as
+    ``torch.autograd.functional.jacobian``; for a scalar ``f``, the one row (the gradient).
+    With an int ``argnums`` the argument axis is dropped, as in `grad`.
+
+    Example:
+        >>> jacobian(lambda x, y: [x * y, x + y, x.sin()])(2.0, 3.0)[:2]
+        [[3.0, 2.0], [1.0, 1.0]]
+        >>> jacobian(lambda x, y: x * y)(2.0, 3.0)
+        [3.0, 2.0]
+    """
+
+    def transformed(*args: Any) -> Any:
+        positions = _positions(range(len(args)) if argnums is None else argnums, len(args))
+        nested = _nested(args)
+        call, inputs = _inputs(args, positions)
+        outs, single = _call_many(f, call)
+        rows = [gradients(out, inputs, create_graph=nested) for out in outs]
+        result = _drop_argument_axis(argnums, rows)
+        return result[0] if single else result
+
+    transformed.__name__ = f"jacobian({getattr(f, '__name__', 'f')})"
+    return transformed
+
+
+def jacfwd(f: Function, argnums: ArgNums | None = None) -> Callable[..., Any]:
+    """The Jacobian by forward mode: one `jvp` per argument; the same layout as `jacobian`.
+
+    Forward mode costs a pass per input and reverse mode a pass per output, so `jacfwd` suits
+    tall Jacobians (few inputs, many outputs) and `jacobian` wide ones.
+
+    Example:
+        >>> jacfwd(lambda x, y: [x * y, x + y, x.sin()])(2.0, 3.0)[:2]
+        [[3.0, 2.0], [1.0, 1.0]]
+        >>> jacfwd(jacobian(lambda x, y: x * x * y))(1.0, 2.0)   # the Hessian
+        [[4.0, 2.0], [2.0, 0.0]]
+    """
+
+    def transformed(*args: Any) -> Any:
+        positions = _positions(range(len(args)) if argnums is None else argnums, len(args))
+
+        def of_differentiated(*xs: Any) -> Any:
+            call = list(args)
+            for i, x in zip(positions, xs):
+                call[i] = x
+            return f(*call)
+
+        primals = [args[i] for i in positions]
+        columns = []
+        for j in range(len(positions)):
+            unit = [1.0 if k == j else 0.0 for k in range(len(positions))]
+            columns.append(jvp(of_differentiated, primals, unit)[1])
+        if not isinstance(columns[0], list):  # a scalar f: its gradient
+            return columns[0] if isinstance(argnums, int) else columns
+        rows = [list(row) for row in zip(*columns)]
+        return _drop_argument_axis(argnums, rows)
+
+    transformed.__name__ = f"jacfwd({getattr(f, '__name__', 'f')})"
+    return transformed
+
+
+def hessian(f: Function, argnums: ArgNums | None = None) -> Callable[..., list[list[Any]]]:
+    """The matrix of second derivatives, as a nested list: `jacfwd` of `jacobian`.
+
+    Forward over reverse, as JAX's ``hessian``: the gradient by one backward pass with a graph,
+    then one forward pass per argument through it. By default with respect to every positional
+    argument.
 
     Example:
         >>> hessian(lambda x, y: x * x * y)(1.0, 2.0)
         [[4.0, 2.0], [2.0, 0.0]]
     """
+    axes = (argnums,) if isinstance(argnums, int) else argnums
+    second = jacfwd(jacobian(f, axes), axes)
 
-    def transformed(*args: Any) -> list[list[float]]:
-        positions = _positions(range(len(args)) if argnums is None else argnums, len(args))
-        call = list(args)
-        for i in positions:
-            call[i] = _as_input(args[i], i)
-        inputs = [call[i] for i in positions]
-        out = _call(f, call)
-        first = gradients(out, inputs, create_graph=True)
-        return [[float(v) for v in gradients(g, inputs)] for g in first]
+    def transformed(*args: Any) -> list[list[Any]]:
+        return second(*args)  # type: ignore[no-any-return]
 
+    transformed.__name__ = f"hessian({getattr(f, '__name__', 'f')})"
     return transformed
+
+
+def stop_gradient(x: Any) -> Any:
+    """``x`` as a constant: the same number, through which no gradient flows (JAX's name).
+
+    A `Value` becomes a new leaf (`Value.detach`); a number is returned as it is.
+
+    Example:
+        >>> grad(lambda x: x * stop_gradient(x))(3.0)   # d/dx (x * c) with c = x's value
+        3.0
+    """
+    return x.detach() if isinstance(x, Value) else x

@@ -16,9 +16,35 @@ __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
 Input = Value | float | int
 Output = Value | list[Value]
 
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+# Each activation is one op of the table, applied to the neuron's fused pre-activation; the
+# ones with a parameter use PyTorch's default (elu alpha 1, leaky_relu slope 0.01).
+_ACTIVATION_OPS = {
+    "relu": ops.RELU,
+    "tanh": ops.TANH,
+    "sigmoid": ops.SIGMOID,
+    "linear": None,
+    "softplus": ops.SOFTPLUS,
+    "gelu": ops.GELU,
+    "gelu_tanh": ops.GELU_TANH,
+    "elu": ops.elu(1.0),
+    "leaky_relu": ops.leaky_relu(0.01),
+    "silu": ops.SILU,
+    "softsign": ops.SOFTSIGN,
+    "hardtanh": ops.hardtanh(-1.0, 1.0),
+}
+ACTIVATIONS = tuple(_ACTIVATION_OPS)
 _NEURON_NAMES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}
-_ACTIVATION_OPS = {"relu": ops.RELU, "tanh": ops.TANH, "sigmoid": ops.SIGMOID}  # linear: none
+_NEURON_NAMES |= {"softplus": "Softplus", "gelu": "GELU", "gelu_tanh": "GELUTanh", "elu": "ELU"}
+_NEURON_NAMES |= {"leaky_relu": "LeakyReLU", "silu": "SiLU", "softsign": "Softsign"}
+_NEURON_NAMES |= {"hardtanh": "Hardtanh"}
+
+
+def _check_activation(owner: str, parameter: str, name: object) -> None:
+    if name not in _ACTIVATION_OPS:
+        raise ValueError(
+            f"{owner}({parameter}={name!r}): unknown activation {name!r}; choose one of "
+            f"{', '.join(ACTIVATIONS)}"
+        )
 
 
 def _make_rng(seed: int | None, rng: random.Random | None) -> Any:
@@ -92,7 +118,9 @@ class Neuron(Module):
     Args:
         nin: number of inputs.
         nonlin: micrograd's switch: True for ReLU, False for linear.
-        activation: one of ``relu``, ``tanh``, ``sigmoid``, ``linear`` (overrides ``nonlin``).
+        activation: a name in `ACTIVATIONS` (overrides ``nonlin``): ``relu``, ``tanh``,
+            ``sigmoid``, ``linear``, ``softplus``, ``gelu``, ``gelu_tanh``, ``elu``,
+            ``leaky_relu``, ``silu``, ``softsign`` or ``hardtanh``.
         seed / rng: where the initial weights (uniform in [-1, 1]) come from.
 
     Example:
@@ -114,10 +142,7 @@ class Neuron(Module):
             raise ValueError(f"Neuron(nin=...) needs a positive int, got {nin!r}")
         if activation is None:
             activation = "relu" if nonlin else "linear"
-        if activation not in ACTIVATIONS:
-            raise ValueError(
-                f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}"
-            )
+        _check_activation("Neuron", "activation", activation)
         draw = _make_rng(seed, rng)
         # Labelled so that a drawing tells the weights and the bias apart.
         self.w = [Value(draw.uniform(-1, 1), label=f"w{i}") for i in range(1, nin + 1)]
@@ -166,6 +191,8 @@ class Layer(Module):
     ) -> None:
         if not isinstance(nout, int) or isinstance(nout, bool) or nout < 1:
             raise ValueError(f"Layer(nout=...) needs a positive int, got {nout!r}")
+        if kwargs.get("activation") is not None:
+            _check_activation("Layer", "activation", kwargs["activation"])
         draw = _make_rng(seed, rng)
         self.neurons = [Neuron(nin, rng=draw, **kwargs) for _ in range(nout)]
         for j, neuron in enumerate(self.neurons, start=1):
@@ -190,7 +217,7 @@ class MLP(Module):
     Args:
         nin: number of inputs.
         nouts: the size of each layer, the last one being the output.
-        activation: hidden-layer activation (``relu`` as micrograd, ``tanh``, ``sigmoid``).
+        activation: hidden-layer activation (``relu`` as micrograd, or any of `ACTIVATIONS`).
         final_activation: the output layer's (``linear`` as micrograd, or ``sigmoid`` etc.).
         seed / rng: reproducible initialisation.
 
@@ -216,12 +243,8 @@ class MLP(Module):
             raise ValueError("MLP(nouts=...) needs at least one layer size")
         # Checked here, not only per neuron: with one layer the hidden activation is never
         # given to a neuron, and a typo in it would pass unnoticed.
-        for name, value in (("activation", activation), ("final_activation", final_activation)):
-            if value not in ACTIVATIONS:
-                raise ValueError(
-                    f"MLP({name}={value!r}) is not an activation; choose one of "
-                    f"{', '.join(ACTIVATIONS)}"
-                )
+        _check_activation("MLP", "activation", activation)
+        _check_activation("MLP", "final_activation", final_activation)
         draw = _make_rng(seed, rng)
         sizes = [nin, *nouts]
         self.layers = [

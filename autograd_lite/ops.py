@@ -25,9 +25,14 @@ from typing import Any
 
 from .op import DomainError, Op
 
-__all__ = ["exp", "log", "sin", "cos", "pow", "div", "value_of"]
+__all__ = ["exp", "log", "sin", "cos", "pow", "div", "value_of", "sqrt", "sinh", "cosh", "tanh"]
+__all__ += ["sigmoid", "erf"]
 __all__ += ["ADD", "SUB", "MUL", "DIV", "NEG", "POW", "power", "EXP", "LOG", "SQRT", "TANH"]
 __all__ += ["SIGMOID", "RELU", "ABS", "SIN", "COS", "MAX", "MIN", "SUM", "DOT", "AFFINE", "ALL"]
+__all__ += ["TAN", "SINH", "COSH", "ASIN", "ACOS", "ATAN", "ATAN2", "ASINH", "ACOSH", "ATANH"]
+__all__ += ["LOG1P", "EXPM1", "LOG2", "LOG10", "EXP2", "ERF", "SIGN", "FLOOR", "CEIL", "ROUND"]
+__all__ += ["MOD", "FMOD", "WHERE_TRUE", "WHERE_FALSE", "clamp", "hardtanh", "leaky_relu", "elu"]
+__all__ += ["SOFTPLUS", "GELU", "GELU_TANH", "SILU", "SOFTSIGN"]
 
 
 # -- helpers for derivative formulas: one call for a float or a Value ------------------------
@@ -96,6 +101,42 @@ def pow(x: Any, k: Any) -> Any:
         return math.inf if k % 2 != 1 or math.copysign(1.0, x) > 0 else -math.inf
     except OverflowError:
         return -math.inf if x < 0 and k % 2 == 1 else math.inf
+
+
+def sqrt(x: Any) -> Any:
+    """Square root; on floats nan below 0."""
+    if not _is_float(x):
+        return x.sqrt()
+    return math.sqrt(x) if x >= 0 else math.nan
+
+
+def sinh(x: Any) -> Any:
+    """Hyperbolic sine; +-inf where the float overflows."""
+    if not _is_float(x):
+        return x.sinh()
+    return math.sinh(x) if abs(x) < 710 or math.isnan(x) else math.copysign(math.inf, x)
+
+
+def cosh(x: Any) -> Any:
+    """Hyperbolic cosine; inf where the float overflows."""
+    if not _is_float(x):
+        return x.cosh()
+    return math.cosh(x) if abs(x) < 710 or math.isnan(x) else math.inf
+
+
+def tanh(x: Any) -> Any:
+    """Hyperbolic tangent."""
+    return math.tanh(x) if _is_float(x) else x.tanh()
+
+
+def sigmoid(x: Any) -> Any:
+    """The logistic function 1 / (1 + e^-x), without overflow at either end."""
+    return sigmoid_forward(x) if _is_float(x) else x.sigmoid()
+
+
+def erf(x: Any) -> Any:
+    """The error function."""
+    return math.erf(x) if _is_float(x) else x.erf()
 
 
 # -- arithmetic -------------------------------------------------------------------------------
@@ -347,6 +388,446 @@ MAX = Op("max", maximum, maximum_local, kink=operator.eq)
 MIN = Op("min", minimum, minimum_local, kink=operator.eq)
 
 
+# -- trigonometric and hyperbolic -------------------------------------------------------------
+# Inverse functions raise where they have no real value (asin(2)) or are infinite (atanh(1)),
+# like log; at an edge where the value is finite (asin(1), acosh(1)) the derivative is inf, as
+# in PyTorch.
+
+_LN2, _LN10, _TWO_OVER_SQRT_PI = math.log(2.0), math.log(10.0), 2 / math.sqrt(math.pi)
+
+
+def tan_forward(x: float) -> float:
+    return math.tan(x) if math.isfinite(x) else math.nan
+
+
+def tan_local(x: Any, out: Any) -> tuple[Any, ...]:
+    return (1 + out * out,)  # sec^2 x = 1 + tan^2 x
+
+
+def sinh_forward(x: float) -> float:
+    return sinh(x)  # type: ignore[no-any-return]
+
+
+def sinh_local(x: Any, out: Any) -> tuple[Any, ...]:
+    return (cosh(x),)
+
+
+def cosh_forward(x: float) -> float:
+    return cosh(x)  # type: ignore[no-any-return]
+
+
+def cosh_local(x: Any, out: Any) -> tuple[Any, ...]:
+    return (sinh(x),)
+
+
+def _check_unit_interval(name: str, x: float) -> None:
+    if abs(x) > 1:  # False for NaN, which goes through as NaN
+        raise DomainError(
+            f"{name} needs an input in [-1, 1]",
+            f"Clamp the input first, e.g. x.clamp(-1, 1).{name}().",
+        )
+
+
+def asin_forward(x: float) -> float:
+    _check_unit_interval("asin", x)
+    return math.asin(x)
+
+
+def asin_local(x: Any, out: Any) -> tuple[Any, ...]:
+    return (div(1.0, sqrt(1 - x * x)),)  # +inf at +-1
+
+
+def acos_forward(x: float) -> float:
+    _check_unit_interval("acos", x)
+    return math.acos(x)
+
+
+def acos_local(x: Any, out: Any) -> tuple[Any, ...]:
+    return (div(-1.0, sqrt(1 - x * x)),)  # -inf at +-1
+
+
+def atan_forward(x: float) -> float:
+    return math.atan(x)
+
+
+def atan_local(x: Any, out: Any) -> tuple[Any, ...]:
+    return (1 / (1 + x * x),)
+
+
+def atan2_forward(y: float, x: float) -> float:
+    return math.atan2(y, x)
+
+
+def atan2_local(y: Any, x: Any, out: Any) -> tuple[Any, ...]:
+    r2 = x * x + y * y
+    if value_of(r2) == 0:
+        return (0.0, 0.0)  # the origin: PyTorch's choice (the formula is 0 / 0)
+    return (x / r2, -y / r2)
+
+
+def asinh_forward(x: float) -> float:
+    return math.asinh(x)
+
+
+def asinh_local(x: Any, out: Any) -> tuple[Any, ...]:
+    return (1 / sqrt(x * x + 1),)
+
+
+def acosh_forward(x: float) -> float:
+    if x < 1:
+        raise DomainError(
+            "acosh needs an input >= 1", "Clamp the input first, e.g. x.clamp(1, None).acosh()."
+        )
+    return math.acosh(x)
+
+
+def acosh_local(x: Any, out: Any) -> tuple[Any, ...]:
+    return (div(1.0, sqrt(x * x - 1)),)  # +inf at 1; one root, so d2 is -inf there (PyTorch)
+
+
+def atanh_forward(x: float) -> float:
+    if abs(x) >= 1:
+        raise DomainError(
+            "atanh needs an input in (-1, 1)",
+            "Keep it inside, e.g. x.clamp(-1 + 1e-12, 1 - 1e-12).atanh().",
+            ieee=math.copysign(math.inf, x) if abs(x) == 1 else math.nan,
+        )
+    return math.atanh(x)
+
+
+def atanh_local(x: Any, out: Any) -> tuple[Any, ...]:
+    return (div(1.0, 1 - x * x),)
+
+
+TAN = Op("tan", tan_forward, tan_local)
+SINH = Op("sinh", sinh_forward, sinh_local)
+COSH = Op("cosh", cosh_forward, cosh_local)
+ASIN = Op("asin", asin_forward, asin_local)
+ACOS = Op("acos", acos_forward, acos_local)
+ATAN = Op("atan", atan_forward, atan_local)
+ATAN2 = Op("atan2", atan2_forward, atan2_local)
+ASINH = Op("asinh", asinh_forward, asinh_local)
+ACOSH = Op("acosh", acosh_forward, acosh_local)
+ATANH = Op("atanh", atanh_forward, atanh_local)
+
+
+# -- exponentials and logarithms --------------------------------------------------------------
+
+
+def _check_log_domain(name: str, x: float, edge: float) -> None:
+    if x <= edge:
+        raise DomainError(
+            f"{name} needs an input > {edge:g}",
+            f"Clamp the input first, e.g. x.clamp({edge:g} + 1e-12, None).{name}().",
+            ieee=-math.inf if x == edge else math.nan,
+        )
+
+
+def log1p_forward(x: float) -> float:
+    _check_log_domain("log1p", x, -1.0)
+    return math.log1p(x)
+
+
+def log1p_local(x: Any, out: Any) -> tuple[Any, ...]:
+    return (div(1.0, 1 + x),)
+
+
+def expm1_forward(x: float) -> float:
+    try:
+        return math.expm1(x)
+    except OverflowError:
+        return math.inf
+
+
+def expm1_local(x: Any, out: Any) -> tuple[Any, ...]:
+    return (out + 1,)  # e^x
+
+
+def log2_forward(x: float) -> float:
+    _check_log_domain("log2", x, 0.0)
+    return math.log2(x)
+
+
+def log2_local(x: Any, out: Any) -> tuple[Any, ...]:
+    return (div(1.0, x * _LN2),)
+
+
+def log10_forward(x: float) -> float:
+    _check_log_domain("log10", x, 0.0)
+    return math.log10(x)
+
+
+def log10_local(x: Any, out: Any) -> tuple[Any, ...]:
+    return (div(1.0, x * _LN10),)
+
+
+def exp2_forward(x: float) -> float:
+    return pow(2.0, x)  # type: ignore[no-any-return]
+
+
+def exp2_local(x: Any, out: Any) -> tuple[Any, ...]:
+    return (out * _LN2,)
+
+
+def erf_forward(x: float) -> float:
+    return math.erf(x)
+
+
+def erf_local(x: Any, out: Any) -> tuple[Any, ...]:
+    return (_TWO_OVER_SQRT_PI * exp(-x * x),)
+
+
+LOG1P = Op("log1p", log1p_forward, log1p_local)
+EXPM1 = Op("expm1", expm1_forward, expm1_local)
+LOG2 = Op("log2", log2_forward, log2_local)
+LOG10 = Op("log10", log10_forward, log10_local)
+EXP2 = Op("exp2", exp2_forward, exp2_local)
+ERF = Op("erf", erf_forward, erf_local)
+
+
+# -- piecewise constant: zero gradient everywhere (PyTorch's convention, also at the jumps) ----
+
+
+def zero_local(x: Any, out: Any) -> tuple[Any, ...]:
+    return (0.0,)
+
+
+def sign_forward(x: float) -> float:
+    return 1.0 if x > 0 else -1.0 if x < 0 else x  # 0 stays 0 and NaN stays NaN
+
+
+def floor_forward(x: float) -> float:
+    return float(math.floor(x)) if math.isfinite(x) else x
+
+
+def ceil_forward(x: float) -> float:
+    return float(math.ceil(x)) if math.isfinite(x) else x
+
+
+def round_forward(x: float) -> float:
+    return round(x, 0)  # halves to even, as PyTorch
+
+
+def at_integer(x: float) -> bool:
+    return math.isfinite(x) and x.is_integer()
+
+
+def at_half_integer(x: float) -> bool:
+    return math.isfinite(x) and (x - 0.5).is_integer()
+
+
+SIGN = Op("sign", sign_forward, zero_local, kink=at_zero)
+FLOOR = Op("floor", floor_forward, zero_local, kink=at_integer)
+CEIL = Op("ceil", ceil_forward, zero_local, kink=at_integer)
+ROUND = Op("round", round_forward, zero_local, kink=at_half_integer)
+
+
+# -- remainders: d/da = 1 and d/db = -(the integer quotient), PyTorch's convention -------------
+
+
+def _integer_part(q: float, rounding: Any) -> float:
+    return float(rounding(q)) if math.isfinite(q) else q
+
+
+def _check_divisor(name: str, b: float) -> None:
+    if b == 0:
+        raise DomainError(
+            f"{name} by zero",
+            "Guard the case; the remainder by 0 has no value.",
+            operand=1,
+            kind=ZeroDivisionError,
+            role="divisor",
+        )
+
+
+def remainder(a: float, b: float) -> float:
+    _check_divisor("remainder", b)
+    return a % b  # the sign of the divisor: Python's %, torch.remainder
+
+
+def remainder_local(a: Any, b: Any, out: Any) -> tuple[Any, ...]:
+    return (1.0, -_integer_part(div(value_of(a), value_of(b)), math.floor))
+
+
+def fmod_forward(a: float, b: float) -> float:
+    _check_divisor("fmod", b)
+    return math.fmod(a, b) if math.isfinite(a) else math.nan  # the sign of the dividend (C)
+
+
+def fmod_local(a: Any, b: Any, out: Any) -> tuple[Any, ...]:
+    return (1.0, -_integer_part(div(value_of(a), value_of(b)), math.trunc))
+
+
+def at_multiple(a: float, b: float) -> bool:
+    return b != 0 and math.isfinite(a) and math.fmod(a, b) == 0
+
+
+MOD = Op("%", remainder, remainder_local, kink=at_multiple)
+FMOD = Op("fmod", fmod_forward, fmod_local, kink=at_multiple)
+
+
+# -- selections with constant parameters: one cached op per parameter, as power(k) ------------
+
+
+def where_first(a: float, b: float) -> float:
+    return a
+
+
+def where_first_local(a: Any, b: Any, out: Any) -> tuple[Any, ...]:
+    return (1.0, 0.0)
+
+
+def where_second(a: float, b: float) -> float:
+    return b
+
+
+def where_second_local(a: Any, b: Any, out: Any) -> tuple[Any, ...]:
+    return (0.0, 1.0)
+
+
+# where(cond, a, b) is one of these two: the condition is a constant of the graph.
+WHERE_TRUE = Op("where", where_first, where_first_local)
+WHERE_FALSE = Op("where", where_second, where_second_local)
+
+
+@functools.lru_cache(maxsize=256)
+def clamp(lo: float, hi: float) -> Op:
+    """The op ``min(max(x, lo), hi)``; derivative 1 on ``[lo, hi]``, bounds included (PyTorch).
+
+    Example:
+        >>> clamp(-1.0, 1.0).forward(3.0), clamp(-1.0, 1.0).local(1.0, 1.0)
+        (1.0, (1.0,))
+    """
+    if not lo <= hi:
+        raise ValueError(f"clamp needs lo <= hi, got lo={lo!r}, hi={hi!r}")
+
+    def forward(x: float) -> float:
+        return lo if x < lo else hi if x > hi else x
+
+    def local(x: Any, out: Any) -> tuple[Any, ...]:
+        return (1.0,) if lo <= x <= hi else (0.0,)  # NaN: 0, as PyTorch
+
+    def kink(x: float) -> bool:
+        return x in (lo, hi)
+
+    return Op(f"clamp[{lo:g},{hi:g}]", forward, local, kink)
+
+
+@functools.lru_cache(maxsize=256)
+def hardtanh(lo: float, hi: float) -> Op:
+    """The op ``clamp(x, lo, hi)`` with derivative 1 strictly inside only (PyTorch's hardtanh).
+
+    Example:
+        >>> hardtanh(-1.0, 1.0).local(1.0, 1.0), hardtanh(-1.0, 1.0).local(0.5, 0.5)
+        ((0.0,), (1.0,))
+    """
+    if not lo < hi:
+        raise ValueError(f"hardtanh needs min_val < max_val, got {lo!r}, {hi!r}")
+
+    def forward(x: float) -> float:
+        return lo if x < lo else hi if x > hi else x
+
+    def local(x: Any, out: Any) -> tuple[Any, ...]:
+        return (0.0,) if x <= lo or x >= hi else (1.0,)  # NaN: 1, as PyTorch
+
+    def kink(x: float) -> bool:
+        return x in (lo, hi)
+
+    return Op("hardtanh", forward, local, kink)
+
+
+@functools.lru_cache(maxsize=256)
+def leaky_relu(slope: float) -> Op:
+    """The op ``x if x > 0 else slope * x``; derivative ``slope`` at 0 and for NaN (PyTorch).
+
+    Example:
+        >>> leaky_relu(0.1).forward(-2.0), leaky_relu(0.1).local(0.0, 0.0)
+        (-0.2, (0.1,))
+    """
+
+    def forward(x: float) -> float:
+        return x if x > 0 else slope * x
+
+    def local(x: Any, out: Any) -> tuple[Any, ...]:
+        return (1.0,) if x > 0 else (slope,)
+
+    return Op("leaky_relu", forward, local, kink=at_zero)
+
+
+@functools.lru_cache(maxsize=256)
+def elu(alpha: float) -> Op:
+    """The op ``x if x > 0 else alpha * (e^x - 1)``; derivative ``alpha`` at 0 (PyTorch).
+
+    Example:
+        >>> elu(1.0).forward(0.0), elu(2.0).local(0.0, 0.0)
+        (0.0, (2.0,))
+    """
+
+    def forward(x: float) -> float:
+        return x if x > 0 else alpha * expm1_forward(x)
+
+    def local(x: Any, out: Any) -> tuple[Any, ...]:
+        return (alpha * exp(x),) if x <= 0 else (1.0,)  # NaN: 1, as PyTorch
+
+    return Op("elu", forward, local, kink=at_zero)
+
+
+# -- smooth activations -----------------------------------------------------------------------
+
+_RSQRT2, _RSQRT_2PI = 1 / math.sqrt(2.0), 1 / math.sqrt(2 * math.pi)
+_GELU_K, _GELU_C = math.sqrt(2 / math.pi), 0.044715
+
+
+def softplus_forward(x: float) -> float:
+    # log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): exp never overflows, at +-1000 included.
+    return (x if x > 0 else 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def softplus_local(x: Any, out: Any) -> tuple[Any, ...]:
+    return (sigmoid(x),)
+
+
+def gelu_forward(x: float) -> float:
+    return 0.5 * x * (1 + math.erf(x * _RSQRT2))  # x * Phi(x), the exact form
+
+
+def gelu_local(x: Any, out: Any) -> tuple[Any, ...]:
+    return (0.5 * (1 + erf(x * _RSQRT2)) + x * exp(-0.5 * x * x) * _RSQRT_2PI,)  # Phi + x phi
+
+
+def gelu_tanh_forward(x: float) -> float:
+    return 0.5 * x * (1 + math.tanh(_GELU_K * (x + _GELU_C * x * x * x)))
+
+
+def gelu_tanh_local(x: Any, out: Any) -> tuple[Any, ...]:
+    t = tanh(_GELU_K * (x + _GELU_C * x * x * x))
+    return (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _GELU_K * (1 + 3 * _GELU_C * x * x),)
+
+
+def silu_forward(x: float) -> float:
+    return x * sigmoid_forward(x)
+
+
+def silu_local(x: Any, out: Any) -> tuple[Any, ...]:
+    s = sigmoid(x)
+    return (s * (1 + x * (1 - s)),)
+
+
+def softsign_forward(x: float) -> float:
+    return x / (1 + abs(x))
+
+
+def softsign_local(x: Any, out: Any) -> tuple[Any, ...]:
+    return (1 / ((1 + abs(x)) * (1 + abs(x))),)
+
+
+SOFTPLUS = Op("softplus", softplus_forward, softplus_local)
+GELU = Op("gelu", gelu_forward, gelu_local)
+GELU_TANH = Op("gelu_tanh", gelu_tanh_forward, gelu_tanh_local)
+SILU = Op("silu", silu_forward, silu_local)
+SOFTSIGN = Op("softsign", softsign_forward, softsign_local)
+
+
 # -- fused n-ary ops: one node instead of a chain of binary ones ------------------------------
 # vsum rounds once (math.fsum); a dot product sums its products left to right with `sum`, as
 # hand-written code, micrograd and PyTorch do, at half fsum's cost on a neuron's hot path.
@@ -391,5 +872,8 @@ DOT = Op("dot", dot_forward, dot_local)
 AFFINE = Op("dot+b", affine, affine_local)
 
 ALL: tuple[Op, ...] = (ADD, SUB, MUL, DIV, NEG, POW, EXP, LOG, SQRT, TANH, SIGMOID, SIN, COS)
-ALL += (RELU, ABS, MAX, MIN, SUM, DOT, AFFINE)
-"""Every fixed entry of the table (``power(k)`` makes one entry per exponent)."""
+ALL += (RELU, ABS, MAX, MIN, SUM, DOT, AFFINE, TAN, SINH, COSH, ASIN, ACOS, ATAN, ATAN2, ASINH)
+ALL += (ACOSH, ATANH, LOG1P, EXPM1, LOG2, LOG10, EXP2, ERF, SIGN, FLOOR, CEIL, ROUND, MOD, FMOD)
+ALL += (WHERE_TRUE, WHERE_FALSE, SOFTPLUS, GELU, GELU_TANH, SILU, SOFTSIGN)
+"""Every fixed entry of the table (``power(k)``, ``clamp``, ``hardtanh``, ``leaky_relu`` and
+``elu`` make one entry per constant)."""

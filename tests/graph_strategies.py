@@ -42,6 +42,17 @@ OPS: dict[str, tuple[int, Callable[..., Any], Callable[..., float]]] = {
     "abs": (1, lambda a: abs(a), abs),
     "max": (2, lambda a, b: a.max(b), max),
     "min": (2, lambda a, b: a.min(b), min),
+    "sinh": (1, lambda a: a.sinh(), math.sinh),
+    "cosh": (1, lambda a: a.cosh(), math.cosh),
+    "asin": (1, lambda a: a.asin(), math.asin),
+    "atan": (1, lambda a: a.atan(), math.atan),
+    "asinh": (1, lambda a: a.asinh(), math.asinh),
+    "log1p": (1, lambda a: a.log1p(), math.log1p),
+    "expm1": (1, lambda a: a.expm1(), math.expm1),
+    "erf": (1, lambda a: a.erf(), math.erf),
+    "softplus": (1, lambda a: a.softplus(), lambda a: math.log1p(math.exp(a))),
+    "gelu": (1, lambda a: a.gelu(), lambda a: a * (1 + math.erf(a / math.sqrt(2))) / 2),
+    "silu": (1, lambda a: a.silu(), lambda a: a / (1 + math.exp(-a))),
     # Fused n-ary nodes; "affine" reads its first input twice (a shared parent of one node).
     "vsum": (3, lambda a, b, c: vsum([a, b, c]), lambda a, b, c: math.fsum([a, b, c])),
     "affine": (3, lambda a, b, c: dot([a, b], [c, a], b), lambda a, b, c: a * c + b * a + b),
@@ -97,7 +108,13 @@ def smooth_and_in_domain(program: Program, inputs: Sequence[float], margin: floa
                 return False
             if name in ("max", "min") and abs(xs[0] - xs[1]) < margin:
                 return False
-            if name in ("exp", "exp2") and xs[0] > 20:
+            if name == "asin" and abs(xs[0]) > 1 - margin:
+                return False
+            if name == "log1p" and xs[0] < margin - 1:
+                return False
+            if name in ("exp", "exp2", "expm1") and xs[0] > 20:
+                return False
+            if name in ("sinh", "cosh", "softplus", "silu") and abs(xs[0]) > 20:
                 return False
             out = OPS[name][2](*xs)
             if not math.isfinite(out) or abs(out) > 1e4:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import random
+from typing import Any
 
 import pytest
 
 from autograd_lite import Value, no_grad
-from autograd_lite.nn import MLP, Layer, Module, Neuron
+from autograd_lite.nn import ACTIVATIONS, MLP, Layer, Module, Neuron
 from tests.oracles import central_gradient, close
 
 
@@ -39,6 +40,40 @@ def test_hidden_layers_use_relu_and_the_last_layer_is_linear() -> None:
     assert all(n.activation == "relu" for n in model.layers[0].neurons)
 
 
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_every_activation_is_accepted_by_name_and_applies_its_op(activation: str) -> None:
+    x = [0.5, -1.5]
+    for model in (Neuron(2, activation=activation, seed=3), Layer(2, 1, activation=activation)):
+        y = model(x)
+        neuron = model if isinstance(model, Neuron) else model.neurons[0]
+        pre = neuron.w[0].data * 0.5 - 1.5 * neuron.w[1].data + neuron.b.data
+        assert y.data == pytest.approx(_apply(activation, Value(pre)).data, rel=1e-12)  # type: ignore[union-attr]
+    mlp = MLP(2, [3, 1], activation=activation, final_activation=activation, seed=0)
+    assert {n.activation for layer in mlp.layers for n in layer.neurons} == {activation}
+    mlp(x).backward()  # type: ignore[union-attr]
+
+
+def _apply(activation: str, v: Value) -> Value:
+    """The activation as a Value method (the independent spelling)."""
+    if activation == "linear":
+        return v
+    if activation == "gelu_tanh":
+        return v.gelu("tanh")
+    return getattr(v, activation)()  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Neuron(2, activation="swish"),
+    lambda: Layer(2, 3, activation="swish"),
+    lambda: MLP(2, [3, 1], activation="swish"),
+    lambda: MLP(2, [3, 1], final_activation="swish"),
+], ids=["Neuron", "Layer", "MLP", "MLP-final"])  # fmt: skip
+def test_an_unknown_activation_is_a_value_error_listing_every_choice(make: Any) -> None:
+    with pytest.raises(ValueError, match="unknown activation 'swish'; choose one of") as info:
+        make()
+    assert all(name in str(info.value) for name in ACTIVATIONS)
+
+
 @pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "linear"])
 def test_activation_choice(activation: str) -> None:
     n = Neuron(2, activation=activation, seed=3)
@@ -65,7 +100,7 @@ def test_unknown_activation_and_bad_sizes_are_clear_errors() -> None:
 
 
 @pytest.mark.parametrize("options", [
-    {"activation": "gelu"}, {"final_activation": "softmax"}, {"activation": "ReLU"},
+    {"activation": "swish"}, {"final_activation": "softmax"}, {"activation": "ReLU"},
 ])  # fmt: skip
 def test_mlp_refuses_an_unknown_activation_even_when_no_neuron_uses_it(
     options: dict[str, str],
