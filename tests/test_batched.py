@@ -87,7 +87,8 @@ def columns(k: int) -> st.SearchStrategy[list[list[float]]]:
 
 
 ARITY = {op_table.SUM: 3, op_table.DOT: 4, op_table.AFFINE: 5}
-OPS = [*op_table.ALL, *(op_table.power(k) for k in (2.0, 3.0, 0.5, -1.0, -2.0, 0.0, 1.0, 1.5))]
+BATCHED = [op for op in op_table.ALL if op in FORMS]  # the core ops; #15's newer ones are not yet
+OPS = [*BATCHED, *(op_table.power(k) for k in (2.0, 3.0, 0.5, -1.0, -2.0, 0.0, 1.0, 1.5))]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -114,7 +115,10 @@ def test_each_op_batched_equals_the_scalar_op(op: Op, backend: str, data: Any) -
 def test_every_op_has_a_batched_form_or_says_it_has_none() -> None:
     for op in OPS:
         assert len(form_of(op)) == 3
-    assert set(FORMS) == set(op_table.ALL)
+    assert set(FORMS) <= set(op_table.ALL)
+    for op in set(op_table.ALL) - set(FORMS):  # no form yet: refused by name, never wrong
+        with pytest.raises(NotImplementedError, match=f"op {op.name!r} has no batched form"):
+            form_of(op)
     cube = Op("cube", lambda x: x * x * x, lambda x, out: (3 * x * x,))
     with pytest.raises(NotImplementedError, match="op 'cube' has no batched form"):
         form_of(cube)
