@@ -181,11 +181,16 @@ def test_a_0_1pc_error_needs_rtol_1e_4(rtol: float, caught: bool) -> None:
     assert gradcheck(lambda x: off(x), [0.4], rtol=rtol).passed is not caught
 
 
-def test_a_fixed_step_is_still_available() -> None:
+def test_a_fixed_step_is_still_available_and_says_what_it_cannot_see() -> None:
     report = gradcheck(lambda x: x * 3.0, [1e10], eps=1e-6)
-    assert report.eps == 1e-6 and report.entries[0].step == 1e-6
-    assert not report.passed  # the example: a fixed step fails at 1e10
-    assert "eps=1e-06" in str(report)
+    (entry,) = report.entries
+    assert report.eps == 1e-6 and entry.step == 1e-6 and "eps=1e-06" in str(report)
+    # The example: the quotient is 7.63, not 3, and the rounding noise of a step of
+    # 1e-6 at 1e10 is that large, so the row admits it cannot tell (rel tol above 1).
+    assert entry.numeric == pytest.approx(7.63, rel=1e-3)
+    assert entry.relative_tolerance > 1
+    (adaptive,) = gradcheck(lambda x: x * 3.0, [1e10]).entries
+    assert adaptive.numeric == 3.0 and adaptive.relative_tolerance < 1.1e-3
 
 
 def test_a_function_that_is_rounding_noise_is_not_checked_rather_than_failed() -> None:

@@ -203,12 +203,16 @@ def _probe(
     return at
 
 
-def _fixed_step(probe: Callable[[float], float], x: float, eps: float) -> Derivative:
+def _fixed_step(
+    probe: Callable[[float], float], x: float, eps: float, rounding: float
+) -> Derivative:
     try:
         up, down = probe(x + eps), probe(x - eps)
     except Unusable as exc:
         return Derivative(math.nan, math.nan, eps, eps, 2, exc)
-    return Derivative((up - down) / (2 * eps), 0.0, eps, eps, 2)
+    # Only the rounding noise is known; the truncation error of one step is not estimated.
+    noise = max(rounding, 2.0**-52 * max(abs(up), abs(down))) / eps
+    return Derivative((up - down) / (2 * eps), noise, eps, eps, 2)
 
 
 def _entry(
@@ -306,7 +310,10 @@ def gradcheck(
     entries = []
     for i, x in enumerate(xs):
         probe = _probe(f, xs, i, base)
-        d = derivative(probe, x, rounding=rounding) if eps is None else _fixed_step(probe, x, eps)
+        if eps is None:
+            d = derivative(probe, x, rounding=rounding)
+        else:
+            d = _fixed_step(probe, x, eps, rounding)
         entries.append(_entry(names[i], x, leaves[i].grad, d, atol, rtol, fuzz))
     report = GradcheckReport(tuple(entries), eps, atol, rtol)
     if raise_on_failure and not report.passed:
