@@ -175,6 +175,14 @@ def test_the_report_says_what_the_check_could_see() -> None:
     assert f"{small.step:.1e}" in text and "1.0e-03" in text
 
 
+@pytest.mark.parametrize("scale", [1e-8, 1e-4, 1.0, 1e4, 1e8])
+def test_a_1pc_error_is_caught_whatever_the_scale_of_the_function(scale: float) -> None:
+    # With atol=1e-5 as before, a 1% error in a function scaled by 1e-4 always passed.
+    report = gradcheck(lambda x: ONE_PERCENT_SIN(x) * scale, [0.4])
+    assert [e.status for e in report.entries] == ["FAIL"]
+    assert gradcheck(lambda x: RIGHT_SIN(x) * scale, [0.4]).passed
+
+
 @pytest.mark.parametrize(("rtol", "caught"), [(1e-3, False), (1e-4, True)])
 def test_a_0_1pc_error_needs_rtol_1e_4(rtol: float, caught: bool) -> None:
     off = Op("off", forward=math.sin, local=lambda x, out: (1.001 * math.cos(x),))
