@@ -46,9 +46,12 @@ def central_gradient(
             moved = list(xs)
             moved[i] = t
             try:
-                return float(f(*moved))
+                value = f(*moved)
             except (ArithmeticError, ValueError) as exc:
                 raise Unusable(str(exc)) from None
+            if isinstance(value, complex):  # plain floats: (-1.0) ** 0.5 is complex, no error
+                raise Unusable(f"f is complex at {t!r}")
+            return float(value)
 
         if h is not None:
             grads.append(Numeric((probe(x + h) - probe(x - h)) / (2 * h), 0.0))
