@@ -151,8 +151,11 @@ def _scan(probe: Callable[[float], float], x: float, scale: float, rounding: flo
     """
     scan = _Scan()
     for k in range(1, _MAX_STEPS + 1):
-        # x + h rounds to x's grid; taking h back from it makes x +- h exact and centred on x.
+        # x + h and x - h round to the grids of their binades: taking h back from each makes
+        # both exact, so the difference is centred on x (at x = -1, x - h lies where the grid
+        # is twice as coarse, and an off-centre quotient is off by f'' times the offset).
         h = (x + scale * _SHRINK**-k) - x
+        h = x - (x - h)
         if not h > 0:
             break  # the step is below half an ulp of x: the point no longer moves
         scan.calls += 2
@@ -175,7 +178,9 @@ def _relative(d: Derivative) -> float:
     return d.error / abs(d.value) if d.value else (0.0 if d.error == 0 else math.inf)
 
 
-def derivative(probe: Callable[[float], float], x: float, *, rounding: float = 0.0) -> Derivative:
+def derivative(
+    probe: Callable[[float], float], x: float, *, rounding: float = 0.0, scale: float | None = None
+) -> Derivative:
     """The derivative at ``x`` of a function of one float, by extrapolated central differences.
 
     The steps scale with ``x``: they start at ``min(|x|, 1) / 2.3`` and shrink by 2.3 each
@@ -191,6 +196,9 @@ def derivative(probe: Callable[[float], float], x: float, *, rounding: float = 0
         rounding: how far a value of the function may be off by rounding, when more than a
             few units in its last place (``tanh(h) - h`` is tiny but rounded at the size
             of h); `gradcheck` computes it from the graph.
+        scale: where the steps start, times 2.3, if the function's own scale is known
+            (instead of ``min(|x|, 1)``: ``2 - (2 - x)`` at ``x = 1e-200`` only moves for
+            steps above 1e-16).
 
     Returns:
         A `Derivative`: the value, its estimated error, and the steps used.
@@ -200,7 +208,8 @@ def derivative(probe: Callable[[float], float], x: float, *, rounding: float = 0
         >>> round(d.value), d.error < 1e-3, d.step < 1e-5
         (100000, True, True)
     """
-    best = _scan(probe, x, min(abs(x), 1.0) or 1.0, rounding)
+    start = (min(abs(x), 1.0) or 1.0) if scale is None else scale
+    best = _scan(probe, x, start, rounding)
     calls = best.evaluations
     if math.isnan(best.value) and best.skipped is None and abs(x) < 1:
         # No step moved x at all (x is a subnormal like 5e-324): steps from 1/2.3 down do.
