@@ -182,3 +182,18 @@ def test_the_adaptive_method_of_numerical_grad() -> None:
     assert math.isnan(undefined)
     with pytest.raises(ValueError, match="adaptive"):
         numerical_grad(lambda x: x, [1.0], method="adaptive", eps=1e-3)
+
+
+def test_the_difference_stays_centred_where_x_minus_h_is_on_a_coarser_grid() -> None:
+    # At x = -1, x - h lies in [-2, -1), whose grid is twice as coarse as that of x + h; an
+    # off-centre quotient was 2.2e-16 off this zero derivative with an estimate of 1e-20.
+    d = derivative(lambda t: math.tanh(2 * ((t + 1.0) * t) ** 2), -1.0)
+    assert abs(d.value) <= 4 * d.error
+
+
+def test_the_oracle_sees_a_slope_that_rounding_hides_from_tiny_steps() -> None:
+    # 2 - (2 - x) only moves for steps above 1e-16: the tests' oracle starts at the scale of
+    # their functions (1), not at |x| (it returned 0 here).
+    from tests.oracles import central_gradient
+
+    assert central_gradient(lambda x: 2.0 - (2.0 - x), [1.4654952669768852e-219]) == [1.0]
