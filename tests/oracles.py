@@ -45,11 +45,13 @@ def central_gradient(
         def probe(t: float, i: int = i) -> float:
             moved = list(xs)
             moved[i] = t
+            # Plain floats: (-1.0) ** 0.5 is complex without an error, and math.cos of that
+            # raises TypeError; both mean f is not real there.
             try:
                 value = f(*moved)
-            except (ArithmeticError, ValueError) as exc:
+            except (ArithmeticError, ValueError, TypeError) as exc:
                 raise Unusable(str(exc)) from None
-            if isinstance(value, complex):  # plain floats: (-1.0) ** 0.5 is complex, no error
+            if isinstance(value, complex):
                 raise Unusable(f"f is complex at {t!r}")
             return float(value)
 
