@@ -92,6 +92,11 @@ def to_torch(model: MLP | Layer | Neuron, dtype: Any = None) -> Any:
             linear.bias.copy_(torch.tensor([n.b.data for n in neurons], dtype=torch.float64))
         modules.append(linear)
         kind = kinds.pop()
+        if kind not in _TO_TORCH and kind != "linear":
+            raise ValueError(
+                f"to_torch(): layer {k} uses the activation {kind!r}; it converts "
+                f"{', '.join(sorted(_TO_TORCH))} and linear"
+            )
         if kind != "linear":
             modules.append(_TO_TORCH[kind]())
     return torch.nn.Sequential(*modules)

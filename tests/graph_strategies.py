@@ -89,6 +89,50 @@ def run(program: Program, inputs: Sequence[Any], values: bool) -> Any:
     return nodes[-1]
 
 
+def node_values(program: Program, inputs: Sequence[float]) -> list[float]:
+    """The float value of every node, inputs first."""
+    nodes = list(inputs)
+    for name, args in program:
+        nodes.append(OPS[name][2](*(nodes[a] for a in args)))
+    return nodes
+
+
+def run_exact(program: Program, inputs: Sequence[Any]) -> Any:
+    """Evaluate the program on mpmath numbers (an exact reference at mpmath's precision).
+
+    The float versions call `math`, which would round to float64; here those ops use
+    mpmath's own functions, and the rest are plain arithmetic that works on mpf.
+    """
+    import mpmath  # the test extra; only the exact-reference tests need it
+
+    exact: dict[str, Callable[..., Any]] = {
+        "exp": mpmath.exp,
+        "log": mpmath.log,
+        "sqrt": mpmath.sqrt,
+        "tanh": mpmath.tanh,
+        "sigmoid": lambda a: 1 / (1 + mpmath.exp(-a)),
+        "sin": mpmath.sin,
+        "cos": mpmath.cos,
+        "vsum": lambda a, b, c: a + b + c,
+        "sinh": mpmath.sinh,
+        "cosh": mpmath.cosh,
+        "asin": mpmath.asin,
+        "atan": mpmath.atan,
+        "asinh": mpmath.asinh,
+        "log1p": mpmath.log1p,
+        "expm1": mpmath.expm1,
+        "erf": mpmath.erf,
+        "softplus": lambda a: mpmath.log1p(mpmath.exp(a)),
+        "gelu": lambda a: a * (1 + mpmath.erf(a / mpmath.sqrt(2))) / 2,
+        "silu": lambda a: a / (1 + mpmath.exp(-a)),
+    }
+    nodes = list(inputs)
+    for name, args in program:
+        fn = exact.get(name, OPS[name][2])
+        nodes.append(fn(*(nodes[a] for a in args)))
+    return nodes[-1]
+
+
 def smooth_and_in_domain(program: Program, inputs: Sequence[float], margin: float = 1e-2) -> bool:
     """True when every op is well inside its domain and away from kinks at these inputs.
 

@@ -11,7 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd_lite import Value
-from autograd_lite.nn import ACTIVATIONS, MLP, Layer, Neuron
+from autograd_lite.nn import MLP, Layer, Neuron
+
+# The activations to_torch carries over (PyTorch layers with the same definition).
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip install torch==2.13.0)")
 from autograd_lite.interop import from_torch, to_torch  # noqa: E402
@@ -192,3 +195,8 @@ def test_importing_interop_without_torch_says_how_to_install_it() -> None:
     assert out.stdout.strip() == (
         'autograd_lite.interop needs PyTorch: pip install "autograd-lite[torch]"'
     )
+
+
+def test_an_activation_torch_has_no_layer_for_here_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match=r"layer 1 uses the activation 'gelu'"):
+        to_torch(MLP(2, [3, 1], activation="gelu", seed=0))

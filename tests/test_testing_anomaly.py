@@ -103,7 +103,7 @@ def test_the_mode_is_restored_after_an_error_and_outer_hooks_still_run() -> None
     seen: list[str] = []
     backward_seen: list[float] = []
     with modes.using(
-        hooks=(lambda n: seen.append(n._op),), on_backward=lambda n, g: backward_seen.append(g)
+        hooks=(lambda n: seen.append(n.op),), on_backward=lambda n, g: backward_seen.append(g)
     ):
         with pytest.raises(AnomalyError), detect_anomaly():
             (Value(2.0) * 3).backward()

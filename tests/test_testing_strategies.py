@@ -39,14 +39,14 @@ def domain_watch() -> Iterator[list[Value]]:
 
 
 def assert_in_domain(node: Value) -> None:
-    args = [p.data for p in node._prev]
-    if node._op in ("log",):
+    args = [p.data for p in node.parents]
+    if node.op in ("log",):
         assert args[0] > 0, node
-    elif node._op == "sqrt":
+    elif node.op == "sqrt":
         assert args[0] >= 0, node
-    elif node._op == "/":
+    elif node.op == "/":
         assert args[1] != 0, node
-    elif node._op == "**":
+    elif node.op == "**":
         assert args[0] > 0, node
     assert math.isfinite(node.data), node
 
@@ -134,7 +134,7 @@ def test_engine_gradients_pass_gradcheck_with_kinks_too(
 
 @given(v=values(-1.0, 2.0, label="w"))
 def test_values_are_labelled_leaves_in_range(v: Value) -> None:
-    assert -1.0 <= v.data <= 2.0 and v.label == "w" and v._prev == ()
+    assert -1.0 <= v.data <= 2.0 and v.label == "w" and v.parents == ()
 
 
 def test_kink_and_smooth_op_lists_partition_all_ops() -> None:
