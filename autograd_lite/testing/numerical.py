@@ -17,7 +17,7 @@ __all__ = [
     "Derivative",
     "Unusable",
     "as_floats",
-    "evaluate",
+    "call_on_leaves",
     "METHODS",
     "DEFAULT_EPS",
 ]
@@ -53,13 +53,13 @@ def as_floats(inputs: Sequence[Value | float], what: str = "inputs") -> list[flo
     return out
 
 
-def evaluate(f: Callable[..., Any], xs: Sequence[float], *, record: bool = False) -> Any:
+def call_on_leaves(f: Callable[..., Any], xs: Sequence[float], *, record: bool = False) -> Any:
     """Call ``f`` on fresh leaf `Value` s holding ``xs``; the graph is built only if ``record``.
 
     ``f`` may return a `Value` or a plain number.
 
     Example:
-        >>> evaluate(lambda a, b: a * b, [2.0, 3.0]).data
+        >>> call_on_leaves(lambda a, b: a * b, [2.0, 3.0]).data
         6.0
     """
     leaves = [Value(x) for x in xs]
@@ -124,14 +124,14 @@ def numerical_grad(
     if not isinstance(h, numbers.Real) or not (math.isfinite(h) and h > 0):
         raise ValueError(f"numerical_grad: eps must be a positive finite number, got {eps!r}")
     xs = as_floats(inputs)
-    centre = math.nan if method == "central" else _scalar(evaluate(f, xs), f"at {xs}")
+    centre = math.nan if method == "central" else _scalar(call_on_leaves(f, xs), f"at {xs}")
     grads: list[float] = []
     for i in range(len(xs)):
 
         def at(step: float, i: int = i) -> float:
             moved = list(xs)
             moved[i] += step
-            return _scalar(evaluate(f, moved), f"at {moved}")
+            return _scalar(call_on_leaves(f, moved), f"at {moved}")
 
         if method == "central":
             grads.append((at(h) - at(-h)) / (2 * h))
@@ -150,7 +150,7 @@ def _adaptive(f: Callable[..., Any], xs: list[float]) -> list[Derivative]:
             moved = list(xs)
             moved[i] = t
             try:
-                return _scalar(evaluate(f, moved), f"at {moved}")
+                return _scalar(call_on_leaves(f, moved), f"at {moved}")
             except (ArithmeticError, ValueError) as exc:
                 raise Unusable(f"f is undefined at {t!r}: {exc}") from None
 
