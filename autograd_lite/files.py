@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,7 +34,9 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
     from the write names ``path``, not the temporary file.
 
     A process killed outright (SIGKILL, power loss) cannot clean up: it may leave a hidden
-    ``.NAME.*.tmp`` file beside ``path``, never a damaged ``path``; such files can be deleted.
+    ``.NAME.PID@HOST.*.tmp`` file beside ``path``, never a damaged ``path``. The next write of
+    ``path`` from the same host deletes those whose process is gone; a file from another host,
+    or from a process still running, is left alone (it may be a write in progress).
 
     Example:
         >>> import pathlib, tempfile
@@ -51,7 +54,8 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
     folder = os.path.dirname(os.path.abspath(target))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"cannot write {target}: the folder {folder} does not exist")
-    temp, prefix = "", f".{os.path.basename(target)}."
+    _sweep(folder, f".{os.path.basename(target)}.")
+    temp, prefix = "", f".{os.path.basename(target)}.{os.getpid()}@{_HOST}."
     try:
         fd, temp = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".tmp")
         encoding = "utf-8" if mode == "w" else None
@@ -69,6 +73,32 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
             # The temporary file is an implementation detail: name the file being written.
             raise _naming(exc, target) from exc
         raise
+
+
+_HOST = socket.gethostname()
+
+
+def _sweep(folder: str, stem: str) -> None:
+    """Delete the temporary files of earlier writes of this name whose process has died."""
+    with contextlib.suppress(OSError):
+        for name in os.listdir(folder):
+            if not (name.startswith(stem) and name.endswith(".tmp")):
+                continue
+            owner = name[len(stem) : -len(".tmp")].rpartition(".")[0]  # PID@HOST
+            pid, _, host = owner.partition("@")
+            if host == _HOST and pid.isdigit() and not _alive(int(pid)):
+                with contextlib.suppress(OSError):
+                    os.remove(os.path.join(folder, name))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0 only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but belongs to someone else
+        return True
+    return True
 
 
 def _is_ours(filename: Any, folder: str, prefix: str) -> bool:

@@ -244,10 +244,11 @@ def power_of_value(x: float, y: float) -> float:
 
 
 def power_of_value_local(x: Any, y: Any, out: Any) -> tuple[Any, ...]:
-    # d(x^y)/dx = y x^(y-1), taken as 0 at x = y = 0 (the formula is 0 * inf there; PyTorch
-    # gives 0). d(x^y)/dy = x^y log x: 0 at x = 0 and nan for a negative base, as PyTorch.
+    # d(x^y)/dx = y x^(y-1), taken as 0 where y = 0 and x^-1 overflows (x = 0, or subnormal):
+    # the formula is 0 * inf there, PyTorch gives 0. d(x^y)/dy = x^y log x: 0 at x = 0 and nan
+    # for a negative base, as PyTorch.
     base, exponent = value_of(x), value_of(y)
-    dx = 0.0 if base == 0 and exponent == 0 else y * pow(x, y - 1)
+    dx = 0.0 if exponent == 0 and math.isinf(pow(base, -1.0)) else y * pow(x, y - 1)
     dy = out * log(x) if base > 0 else 0.0 if base == 0 else math.nan
     return (dx, dy)
 

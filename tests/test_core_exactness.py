@@ -191,3 +191,11 @@ def test_no_grad_inside_a_differentiation_still_builds_no_graph() -> None:
         return x * c
 
     assert grad(f)(3.0) == 6.0  # c is a constant 6
+
+
+def test_a_subnormal_base_to_a_zero_value_power_has_gradient_zero_like_pytorch() -> None:
+    x, y = Value(5e-324), Value(0.0)
+    z = x**y
+    z.backward()
+    assert (z.data, x.grad) == (1.0, 0.0)  # y x^(y-1) would be 0 * inf
+    assert y.grad == math.log(5e-324)

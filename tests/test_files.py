@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import socket
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,3 +45,22 @@ def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
         write_atomic(tmp_path / "nope" / "a.txt", b"x")
     with pytest.raises(ValueError, match="mode must be"), atomic_open(tmp_path / "a.txt", "a"):
         pass
+
+
+def test_a_write_deletes_the_temp_files_of_dead_writers_from_this_host_only(
+    tmp_path: Path,
+) -> None:
+    # What a SIGKILLed save leaves: .NAME.PID@HOST.random.tmp
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    host = socket.gethostname()
+    left = tmp_path / f".model.json.{dead.stdout.strip()}@{host}.abc123.tmp"
+    live = tmp_path / f".model.json.{os.getpid()}@{host}.def456.tmp"  # a write in progress
+    remote = tmp_path / f".model.json.{dead.stdout.strip()}@elsewhere.ghi789.tmp"
+    other = tmp_path / f".other.json.{dead.stdout.strip()}@{host}.jkl012.tmp"
+    for p in (left, live, remote, other):
+        p.write_text("partial")
+    write_atomic(tmp_path / "model.json", b"{}")
+    assert not left.exists()
+    assert live.exists() and remote.exists() and other.exists()
+    assert (tmp_path / "model.json").read_bytes() == b"{}"
