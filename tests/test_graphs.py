@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -23,6 +25,9 @@ def test_random_dag_gradients_match_central_differences(data: st.DataObject, n: 
     assert out.data == pytest.approx(run(program, xs, values=False), rel=1e-9, abs=1e-12)
     out.backward()
     numeric = central_gradient(lambda *v: run(program, v, values=False), xs)
+    # nan: the oracle found no step it could trust (x**9 at 0 is flatter than rounding), so
+    # there is nothing to compare with (seeds 14, 15 and 17 drew such cases).
+    assume(not any(math.isnan(g) for g in numeric))
     for i, (v, g) in enumerate(zip(values, numeric)):
         assert close(v.grad, g), f"d/dx{i}: analytic {v.grad} vs numeric {g}; {program} at {xs}"
 
