@@ -143,7 +143,7 @@ class Compiled:
             if node not in made:  # made before the call and not a param: a constant
                 constants.append((slot[node], node.data))
             elif node.parents and node.rule is not None:
-                tape.append((node.rule, tuple(slot[p] for p in node.parents), slot[node]))
+                tape += _entries(node.rule, tuple(slot[p] for p in node.parents), slot, node)
             else:
                 raise TracingError(
                     f"compile(): {self._name()} made {node.describe()} under no_grad(); its "
@@ -311,6 +311,16 @@ class Compiled:
 
 
 _REPLAY_CODE: weakref.WeakValueDictionary[bytes, types.CodeType] = weakref.WeakValueDictionary()
+
+
+def _entries(op: Op, inputs: tuple[int, ...], slot: dict[Value, int], node: Value) -> list[_Entry]:
+    """The tape entries of one node: a fused op (``relu(dot+b)``) as its two parts, each of
+    which the replay can paste in, with a slot of its own for the inner result."""
+    if op.parts is None:
+        return [(op, inputs, slot[node])]
+    inner, outer = op.parts
+    middle = slot[Value(0.0)] = len(slot)  # a key no other node has: the slot is the point
+    return [(inner, inputs, middle), (outer, (middle,), slot[node])]
 
 
 def _replay_code(source: str, filename: str) -> types.CodeType:

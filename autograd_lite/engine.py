@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeAlias
 
 from . import ops
-from .modes import MODE, SCOPE, Scope, gc_paused, using
+from .modes import MODE, SCOPE, Frame, Scope, gc_paused, scope_of, using
 from .op import DomainError, Op, connect_engine
 
 __all__ = ["Value", "apply", "make_node", "topological_order", "nothing_to_send", "gradients"]
@@ -88,8 +88,8 @@ class Value:
     _rule: Op | None  # the op that made this node
     _local: tuple[Any, ...]  # d self / d parent for each parent, as floats
     _acc: Any  # this pass's gradient while the chain rule runs; 0.0 otherwise
-    _scope: Scope | None
-    _origin: str | None
+    _scope: Frame | None  # the module call that made it; a Scope only when asked for
+    _origin: str | None  # set by detect_anomaly only: unset on most nodes
     _hooks: list[Callable[[Any], Any]]  # set by register_hook only: unset on most nodes
 
     def __init__(
@@ -116,7 +116,6 @@ class Value:
         self._local = (0.0,) * len(self._prev)
         self._acc = 0.0
         self._scope = None
-        self._origin = None
         if not requires_grad:
             self.__class__ = _Constant  # the same slots; only .grad behaves differently
 
@@ -147,12 +146,12 @@ class Value:
     @property
     def scope(self) -> Scope | None:
         """The `nn.Module` call this node was made in (None outside any module)."""
-        return self._scope
+        return scope_of(self._scope)
 
     @property
     def origin(self) -> str | None:
         """The source line that made this node, recorded under ``detect_anomaly()`` only."""
-        return self._origin
+        return getattr(self, "_origin", None)  # unset on most nodes: one slot write less each
 
     @origin.setter
     def origin(self, where: str | None) -> None:
@@ -466,7 +465,6 @@ def make_node(op: Op, parents: tuple[Value, ...]) -> Value:
     node._rule = op
     node._acc = 0.0
     node._scope = _current_scope()
-    node._origin = None
     if mode.grad:
         node._prev = parents
         node._local = op.local(*datas, out)

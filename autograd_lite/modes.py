@@ -13,10 +13,13 @@ import contextvars
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ContextDecorator, contextmanager
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, TypeAlias
 
 __all__ = [
     "Scope",
+    "Frame",
+    "Owner",
+    "scope_of",
     "Mode",
     "MODE",
     "SCOPE",
@@ -33,6 +36,8 @@ class Scope:
     """Where nodes were made: the `nn.Module` call (and its parents) active at creation time.
 
     One object per call, compared by identity: two calls of the same neuron are two scopes.
+    A call records only a cheap `Frame`; its `Scope` is built the first time someone asks
+    (`scope_of`), since most graphs are never drawn.
     """
 
     __slots__ = ("name", "kind", "parent")
@@ -51,6 +56,49 @@ class Scope:
             chain.append(scope)
             scope = scope.parent
         return tuple(reversed(chain))
+
+
+class Owner(Protocol):
+    """What a scope is named after: an `nn.Module`, or a name given to `enter_scope`."""
+
+    def scope_label(self) -> tuple[str, str]:
+        """The scope's name and kind (``("Neuron 3", "Neuron")``)."""
+        ...
+
+
+# A frame is [owner, the enclosing frame, its Scope once built]. A module call makes one per
+# call (a three-item list costs a third of a `Scope`: measured, this was a tenth of an MLP's
+# forward pass), and the Scope is stored back into it, so every node of the call gets the
+# same Scope object.
+Frame: TypeAlias = list[Any]
+
+
+def scope_of(frame: Frame | None) -> Scope | None:
+    """The `Scope` of a recorded frame (None outside any module), built once per frame.
+
+    Example:
+        >>> token = enter_scope("Layer 1", "Layer")
+        >>> scope_of(SCOPE.get())
+        Scope('Layer 1', kind='Layer')
+        >>> SCOPE.reset(token)
+    """
+    if frame is None:
+        return None
+    scope: Scope | None = frame[2]
+    if scope is None:
+        name, kind = frame[0].scope_label()
+        scope = frame[2] = Scope(name, kind, scope_of(frame[1]))
+    return scope
+
+
+class _Named:
+    __slots__ = ("label",)
+
+    def __init__(self, name: str, kind: str) -> None:
+        self.label = (name, kind)
+
+    def scope_label(self) -> tuple[str, str]:
+        return self.label
 
 
 class Mode(NamedTuple):
@@ -79,7 +127,7 @@ class Mode(NamedTuple):
 
 
 MODE: contextvars.ContextVar[Mode] = contextvars.ContextVar("autograd_lite_mode", default=Mode())
-SCOPE: contextvars.ContextVar[Scope | None] = contextvars.ContextVar(
+SCOPE: contextvars.ContextVar[Frame | None] = contextvars.ContextVar(
     "autograd_lite_scope", default=None
 )
 
@@ -106,16 +154,18 @@ class using(ContextDecorator):
         return using(**self._changes)
 
 
-def enter_scope(name: str, kind: str) -> contextvars.Token[Scope | None]:
+def enter_scope(name: str, kind: str) -> contextvars.Token[Frame | None]:
     """Start recording nodes as made inside ``name``; undo with ``SCOPE.reset(token)``.
 
     Example:
+        >>> from autograd_lite import Value
         >>> token = enter_scope("Layer 1", "Layer")
-        >>> SCOPE.get()
-        Scope('Layer 1', kind='Layer')
+        >>> y = Value(2.0) * 3
         >>> SCOPE.reset(token)
+        >>> y.scope
+        Scope('Layer 1', kind='Layer')
     """
-    return SCOPE.set(Scope(name, kind, SCOPE.get()))
+    return SCOPE.set([_Named(name, kind), SCOPE.get(), None])
 
 
 def no_grad() -> AbstractContextManager[None]:

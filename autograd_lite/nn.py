@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import ops
 from .engine import Value, make_node
-from .modes import SCOPE, Scope
+from .modes import SCOPE
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
 
@@ -33,6 +33,10 @@ _ACTIVATION_OPS = {
     "hardtanh": ops.hardtanh(-1.0, 1.0),
 }
 ACTIVATIONS = tuple(_ACTIVATION_OPS)
+# A neuron is one node: its activation fused onto its weighted sum (a linear one is just that).
+_NEURON_OPS = {
+    name: ops.AFFINE if act is None else ops.neuron(act) for name, act in _ACTIVATION_OPS.items()
+}
 _NEURON_NAMES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}
 _NEURON_NAMES |= {"softplus": "Softplus", "gelu": "GELU", "gelu_tanh": "GELUTanh", "elu": "ELU"}
 _NEURON_NAMES |= {"leaky_relu": "LeakyReLU", "silu": "SiLU", "softsign": "Softsign"}
@@ -103,17 +107,26 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must implement forward(x)")
 
     def __call__(self, x: Any) -> Any:
-        kind = type(self).__name__
         # What modes.enter_scope does, inlined: this runs once per neuron per example.
-        token = _set_scope(Scope(self._name or kind, kind, _get_scope()))
+        token = _set_scope([self, _get_scope(), None])
         try:
             return self.forward(x)
         finally:
             _reset_scope(token)
 
+    def scope_label(self) -> tuple[str, str]:
+        """The name and kind its calls are drawn under (``("Neuron 3", "Neuron")``).
+
+        Example:
+            >>> MLP(2, [3, 1], seed=0).layers[0].neurons[2].scope_label()
+            ('Neuron 3', 'Neuron')
+        """
+        kind = type(self).__name__
+        return self._name or kind, kind
+
 
 class Neuron(Module):
-    """One unit: ``activation(w . x + b)``, its pre-activation a single fused node.
+    """One unit: ``activation(w . x + b)``, as one node (`ops.neuron`).
 
     Args:
         nin: number of inputs.
@@ -125,8 +138,8 @@ class Neuron(Module):
 
     Example:
         >>> n = Neuron(2, activation="tanh", seed=1)
-        >>> y = n([1.0, -1.0]); y.op, y.parents[0].op
-        ('tanh', 'dot+b')
+        >>> y = n([1.0, -1.0]); y.op, len(y.parents)
+        ('tanh(dot+b)', 5)
     """
 
     def __init__(
@@ -156,10 +169,8 @@ class Neuron(Module):
         inputs: Sequence[Value] = x  # type: ignore[assignment]  # checked just below
         if type(x) is not _Values and not all(map(isinstance, x, repeat(Value))):
             inputs = [v if isinstance(v, Value) else Value(v) for v in x]
-        # What dot(self.w, x, self.b) makes, minus its checks: w and b are Values by construction.
-        act = make_node(ops.AFFINE, (*self.w, *inputs, self.b))
-        op = _ACTIVATION_OPS.get(self.activation)
-        return act if op is None else make_node(op, (act,))
+        # What activation(dot(self.w, x, self.b)) makes, minus its checks and as one node.
+        return make_node(_NEURON_OPS[self.activation], (*self.w, *inputs, self.b))
 
     if TYPE_CHECKING:  # a neuron returns one Value (no runtime override: a call per neuron)
 

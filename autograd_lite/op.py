@@ -25,7 +25,11 @@ class Op:
     with arithmetic (and the helpers of `autograd_lite.ops`: ``exp``, ``log``, ``sin``, ...) so
     that the same formula runs on floats (ordinary backward, forward mode) and on `Value` s
     (``backward(create_graph=True)``, higher derivatives). ``kink(*inputs)`` says where the op
-    is not differentiable (``relu`` at 0), for gradient checkers.
+    is not differentiable (``relu`` at 0), for gradient checkers. ``parts`` is set on a fused
+    op that is one op applied to another's result (``relu(dot+b)`` is ``(AFFINE, RELU)``):
+    `compile` replays it as the two, and drawings explain both factors of its derivative.
+    ``out_only`` marks a one-input op whose ``local`` reads only ``out`` (tanh' = 1 - out^2):
+    a fused op built on it need not recompute its input.
 
     Calling an `Op` applies it to `Value` s or numbers and makes a node.
 
@@ -38,7 +42,7 @@ class Op:
         (8.0, 12.0)
     """
 
-    __slots__ = ("name", "forward", "local", "kink")
+    __slots__ = ("name", "forward", "local", "kink", "parts", "out_only")
 
     def __init__(
         self,
@@ -46,12 +50,15 @@ class Op:
         forward: Callable[..., float],
         local: Callable[..., tuple[Any, ...]],
         kink: Callable[..., bool] | None = None,
+        parts: tuple[Op, Op] | None = None,
+        out_only: bool = False,
     ) -> None:
         if not isinstance(name, str):
             raise TypeError(f"Op(name=...) takes a str, got {type(name).__name__}")
         if not callable(forward) or not callable(local):
             raise TypeError(f"Op {name!r}: forward and local must be functions")
         self.name, self.forward, self.local, self.kink = name, forward, local, kink
+        self.parts, self.out_only = parts, out_only
 
     def __call__(self, *operands: Any) -> Any:
         return _engine_apply(self, *operands)

@@ -307,17 +307,17 @@ def test_a_node_made_under_no_grad_can_be_stepped_by_hand() -> None:
 
 
 def test_enter_scope_nests_under_the_current_scope_and_reset_restores_it() -> None:
-    from autograd_lite.modes import SCOPE, enter_scope
+    from autograd_lite.modes import SCOPE, enter_scope, scope_of
 
     assert SCOPE.get() is None
     outer = enter_scope("MLP", "MLP")
     inner = enter_scope("Layer 1", "Layer")
-    scope = SCOPE.get()
+    scope = scope_of(SCOPE.get())
     assert scope is not None and (scope.name, scope.kind) == ("Layer 1", "Layer")
     assert scope.parent is not None and (scope.parent.name, scope.parent.kind) == ("MLP", "MLP")
-    assert (Value(1.0) * 2)._scope is scope
+    assert (Value(1.0) * 2).scope is scope
     SCOPE.reset(inner)
-    assert SCOPE.get() is scope.parent
+    assert scope_of(SCOPE.get()) is scope.parent
     SCOPE.reset(outer)
     assert SCOPE.get() is None
 

@@ -169,9 +169,9 @@ def test_zero_grad_clears_parameters() -> None:
 def test_module_call_records_a_scope_path_for_drawing() -> None:
     model = MLP(2, [2, 1], seed=0)
     out = model([1.0, 2.0])
-    path = [s.name for s in out._scope.path()]  # type: ignore[union-attr]
+    path = [s.name for s in out.scope.path()]  # type: ignore[union-attr]
     assert path == ["MLP", "Layer 2", "Neuron 1"]
-    assert Value(1.0)._scope is None
+    assert Value(1.0).scope is None
 
 
 def test_module_subclass_without_forward_says_what_to_implement() -> None:
@@ -235,7 +235,7 @@ def test_a_module_call_keeps_every_other_part_of_the_mode() -> None:
 
 def test_scope_repr_names_the_path() -> None:
     out = MLP(2, [1], seed=0)([1.0, 2.0])
-    assert repr(out._scope) == "Scope('MLP / Layer 1 / Neuron 1', kind='Neuron')"
+    assert repr(out.scope) == "Scope('MLP / Layer 1 / Neuron 1', kind='Neuron')"
 
 
 def test_nn_does_not_import_checkpoint() -> None:

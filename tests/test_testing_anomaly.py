@@ -94,7 +94,7 @@ def test_healthy_code_runs_unchanged_and_records_origins_only_inside() -> None:
         with no_grad():
             quiet = x * 2
     assert x.grad == expected
-    assert outside._origin is None
+    assert outside.origin is None
     assert inside._origin is not None and quiet._origin is not None
     assert modes.MODE.get().hooks == () and modes.MODE.get().on_backward is None
 

@@ -233,9 +233,9 @@ def test_no_label_can_change_the_graph_structure(labels: list[str]) -> None:
     names = {o["name"] for o in layout["objects"] if "nodes" not in o}  # nodes, not subgraphs
     expected = set(members(draw_dot(c, collapse=(), show_grad=False).source))
     assert {n for n in names if not n.startswith(("legend", "h"))} == expected
-    # Edges: a, b, w0, w1, bias -> dot+b; sigmoid chain; times b. No extra, none lost.
+    # Edges: a, b, w1, w2, bias -> relu(dot+b) -> its value; it and b -> * -> c.
     real = [e for e in layout.get("edges", []) if e.get("style") != "invis"]
-    assert len(real) == 5 + 1 + 1 + 1 + 2 + 1
+    assert len(real) == 5 + 1 + 2 + 1
     clusters = [o for o in layout["objects"] if o["name"].startswith("cluster_")]
     assert len(clusters) == 2  # the neuron and the legend
 
