@@ -137,7 +137,7 @@ def test_new_nodes_and_leaves_start_blank() -> None:
     x = Value(1.0)
     y = x + 2.0
     for v in (x, y):
-        assert v.label == "" and v.grad_value is None and v._origin is None
+        assert v.label == "" and v.grad_value is None and v.origin is None
     assert repr(y) == "Value(data=3.0, grad=0.0, op='+')"
 
 

@@ -77,9 +77,9 @@ def test_nodes_made_inside_a_model_point_to_the_callers_line() -> None:
     model = MLP(2, [3, 1], seed=0)
     with detect_anomaly():
         out = model([0.5, -1.0])  # marker: model-call
-    assert out._origin is not None
-    assert out._origin.endswith("out = model([0.5, -1.0])  # marker: model-call")
-    assert f"line {line_of('# marker: model-call')}" in out._origin
+    assert out.origin is not None
+    assert out.origin.endswith("out = model([0.5, -1.0])  # marker: model-call")
+    assert f"line {line_of('# marker: model-call')}" in out.origin
 
 
 def test_healthy_code_runs_unchanged_and_records_origins_only_inside() -> None:
@@ -95,7 +95,7 @@ def test_healthy_code_runs_unchanged_and_records_origins_only_inside() -> None:
             quiet = x * 2
     assert x.grad == expected
     assert outside.origin is None
-    assert inside._origin is not None and quiet._origin is not None
+    assert inside.origin is not None and quiet.origin is not None
     assert modes.MODE.get().hooks == () and modes.MODE.get().on_backward is None
 
 
