@@ -77,7 +77,7 @@ class Value:
 
     # fmt: off
     __slots__ = ("data", "grad", "label", "grad_value", "_prev", "_rule", "_local", "_acc",
-                 "_scope", "_origin", "_hooks")
+                 "_scope", "_origin", "_hooks", "_tangent")
     # fmt: on
 
     data: float
@@ -91,6 +91,7 @@ class Value:
     _scope: Frame | None  # the module call that made it; a Scope only when asked for
     _origin: str | None  # set by detect_anomaly only: unset on most nodes
     _hooks: list[Callable[[Any], Any]]  # set by register_hook only: unset on most nodes
+    _tangent: Any  # set by forward mode only
 
     def __init__(
         self,
@@ -156,6 +157,15 @@ class Value:
     @origin.setter
     def origin(self, where: str | None) -> None:
         self._origin = where
+
+    @property
+    def tangent(self) -> Any:
+        """Forward mode's record for this node (see `functional.jvp`); None if it has none."""
+        return getattr(self, "_tangent", None)
+
+    @tangent.setter
+    def tangent(self, record: Any) -> None:
+        self._tangent = record
 
     def describe(self) -> str:
         """A short description for error messages: the data and the label, if any."""
@@ -473,6 +483,8 @@ def make_node(op: Op, parents: tuple[Value, ...]) -> Value:
     if mode.hooks:  # a test, not a loop: most nodes have no hook, and an empty loop costs more
         for hook in mode.hooks:
             hook(node)
+        if not mode.keep_graph:
+            node._prev = node._local = ()
     return node
 
 

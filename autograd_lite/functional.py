@@ -87,13 +87,13 @@ def _nested(args: Sequence[Any]) -> bool:
 
 def _call(f: Function, call: Sequence[Any]) -> Value:
     """``f(*call)`` as one more enclosing differentiation (see the module docstring)."""
-    with using(depth=MODE.get().depth + 1):
+    with using(depth=MODE.get().depth + 1, keep_graph=True):
         return _scalar_output(f, f(*call))
 
 
 def _call_many(f: Function, call: Sequence[Any]) -> tuple[list[Value], bool]:
     """Like `_call`, for a function returning a scalar or a list of scalars."""
-    with using(depth=MODE.get().depth + 1):
+    with using(depth=MODE.get().depth + 1, keep_graph=True):
         return _scalar_outputs(f, f(*call))
 
 
@@ -165,8 +165,10 @@ def jvp(
 
     Each new node's tangent is computed as it is created, from its parents' tangents and the
     op table's local derivatives (dual numbers), in the same pass as the value: one pass per
-    direction, whatever the number of inputs. Nested in another transformation (or given
-    `Value` s), the value and tangent are `Value` s that can be differentiated again.
+    direction, whatever the number of inputs. On numbers it keeps no graph: each node forgets
+    its parents once its tangent is known, so memory stays flat however long ``f`` runs.
+    Nested in another transformation (or given `Value` s), the value and tangent are `Value` s
+    that can be differentiated again (that keeps the graph they need).
 
     With ``trace=True`` it returns ``(value, tangent, steps)``, where ``steps`` lists
     ``(node, tangent)`` for every node ``f`` made, in the order they were made: the per-step
@@ -186,8 +188,10 @@ def jvp(
         raise ValueError(f"jvp(): {len(primals)} primals but {len(tangents)} tangents")
     nested = _nested([*primals, *tangents])
     inputs = [_as_input(p, i) for i, p in enumerate(primals)]
-    tangent: dict[Value, Any] = dict(zip(inputs, tangents))
     enclosing = MODE.get().hooks
+    if not (nested or trace or enclosing):
+        return _jvp_without_graph(f, inputs, tangents)
+    tangent: dict[Value, Any] = dict(zip(inputs, tangents))
 
     def push_forward(node: Value) -> None:
         if nested:
@@ -205,6 +209,33 @@ def jvp(
     if trace:
         return value, result, [(node, t) for node, t in tangent.items() if node not in inputs]
     return value, result
+
+
+def _jvp_without_graph(f: Function, inputs: list[Value], tangents: Sequence[Any]) -> Any:
+    """`jvp` on floats, keeping no graph: each node gets its tangent as it is made and then
+    forgets its parents, so memory stays flat however long the computation.
+
+    A tangent is stored on its node with this pass's own token, so a node made by an earlier
+    pass (a constant the function closes over) counts as a constant here.
+    """
+    run = object()
+    for x, t in zip(inputs, tangents):
+        x.tangent = (run, float(t))
+
+    def push_forward(node: Value) -> None:
+        total = 0.0
+        for parent, local in zip(node.parents, node.local_grads):
+            record = parent.tangent
+            if record is not None and record[0] is run:
+                total += local * record[1]
+        node.tangent = (run, total)
+
+    # A differentiation nested inside f keeps its own graph (`_call` turns keep_graph back on).
+    with using(grad=True, keep_graph=False, hooks=(push_forward,), depth=MODE.get().depth + 1):
+        outs, single = _scalar_outputs(f, f(*inputs))
+    results = [out.tangent[1] if out.tangent and out.tangent[0] is run else 0.0 for out in outs]
+    values = [out.data for out in outs]
+    return (values[0], results[0]) if single else (values, results)
 
 
 def _tangent(node: Value, local_grads: Sequence[Any], tangent: dict[Value, Any]) -> Any:

@@ -124,6 +124,9 @@ class Mode(NamedTuple):
     # How many differentiations (grad, jvp, hessian, ...) are evaluating their function now:
     # inside one, a nested differentiation keeps its graph (see `functional`).
     depth: int = 0
+    # False: a new node forgets its parents once the hooks have seen it, so no graph is kept
+    # (forward mode's hook has taken what it needs: the node's tangent).
+    keep_graph: bool = True
 
 
 MODE: contextvars.ContextVar[Mode] = contextvars.ContextVar("autograd_lite_mode", default=Mode())
