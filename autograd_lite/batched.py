@@ -40,6 +40,7 @@ class Batched:
     ``(values, grads)``: the ``n`` values of ``f`` and, per argument, the ``n`` per-sample
     derivatives, as arrays of the backend. Every ``params`` Value's ``.grad`` receives the sum
     over the samples of d f / d param. ``aux`` holds the aux values, one array per Value.
+    ``grad=False`` runs the forward pass only.
     """
 
     # `compiled` is a `Compiled` (not imported: `compile` imports this module for its method).
@@ -70,16 +71,52 @@ class Batched:
             program.append((op, form, ins, o, batched[o], key))
         self._batched, self._needs, self._program = batched, needs, program
 
-    def __call__(self, *columns: Any) -> tuple[Any, list[Any]]:
-        """Replay forward and backward over the samples; see the class docstring."""
+    def __call__(self, *columns: Any, grad: bool = True) -> tuple[Any, list[Any]]:
+        """Replay forward and backward over the samples; see the class docstring.
+
+        With ``grad=False`` only the forward pass runs (an evaluation): the per-sample
+        derivatives come back as an empty list and no ``.grad`` is touched.
+
+        Example:
+            >>> from autograd_lite import Value, compile
+            >>> w = Value(2.0)
+            >>> b = compile(lambda x: w * x, params=[w]).batched("numpy")
+            >>> values, grads = b([1.0, 3.0], grad=False)
+            >>> values.tolist(), grads, w.grad
+            ([2.0, 6.0], [], 0.0)
+        """
+        xp, c = self.xp, self.compiled
+        cols = self._columns(columns)
+        n = len(cols[0]) if cols else 1
+        layout = self._layout
+        vals: list[Any] = [0.0] * layout.slots
+        vals[: len(cols)] = cols
+        vals[len(cols) : len(cols) + len(c.params)] = [p.data for p in c.params]
+        for i, value in layout.constants:
+            vals[i] = value
+        with _quiet(xp):
+            self._forward(vals, cols)
+            grads = self._backward(vals, n) if grad else []
+        for k, p in enumerate(c.params if grad else (), start=len(cols)):
+            p.grad += 0.0 if grads[k] is None else float(grads[k])
+        root = vals[layout.root]
+        out = root if self._batched[layout.root] else xp.full(n, root)
+        self.aux = regroup(
+            [vals[i] if self._batched[i] else xp.full(n, vals[i]) for i in layout.aux_slots],
+            layout.aux_shape,
+        )
+        arg_grads = [xp.full(n, 0.0) if g is None else g for g in grads[: len(cols)]]
+        return out, arg_grads
+
+    def _columns(self, columns: Sequence[Any]) -> list[Any]:
+        """The columns as arrays, checked; the tape traced on the first sample if need be."""
         xp, c = self.xp, self.compiled
         cols = [xp.asarray(col) for col in columns]
         if any(col.ndim != 1 for col in cols) or len({len(col) for col in cols}) > 1:
             raise ValueError(
                 "batched replay takes one 1-D column of numbers per argument, all the same length"
             )
-        n = len(cols[0]) if cols else 1
-        if n == 0:
+        if cols and len(cols[0]) == 0:
             raise ValueError("batched replay needs at least one sample")
         if c.n_args is None:
             try:
@@ -92,26 +129,7 @@ class Batched:
             )
         if self._program is None:
             self._build()
-        layout = self._layout
-        vals: list[Any] = [0.0] * layout.slots
-        vals[: len(cols)] = cols
-        vals[len(cols) : len(cols) + len(c.params)] = [p.data for p in c.params]
-        for i, value in layout.constants:
-            vals[i] = value
-        ctx = _quiet(xp)
-        with ctx:
-            self._forward(vals, cols)
-            grads = self._backward(vals, n)
-        for k, p in enumerate(c.params, start=len(cols)):
-            p.grad += 0.0 if grads[k] is None else float(grads[k])
-        root = vals[layout.root]
-        out = root if self._batched[layout.root] else xp.full(n, root)
-        self.aux = regroup(
-            [vals[i] if self._batched[i] else xp.full(n, vals[i]) for i in layout.aux_slots],
-            layout.aux_shape,
-        )
-        arg_grads = [xp.full(n, 0.0) if g is None else g for g in grads[: len(cols)]]
-        return out, arg_grads
+        return cols
 
     def _forward(self, vals: list[Any], cols: Sequence[Any]) -> None:
         xp = self.xp
