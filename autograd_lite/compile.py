@@ -363,8 +363,10 @@ class Compiled:
             values and one array of per-sample derivatives per argument; each ``params``
             Value's ``.grad`` receives the sum over the samples. The tape is the one a scalar
             call traces (traced on the first sample if not yet), so ``values[i]`` and
-            ``grads[k][i]`` equal ``self(*sample_i)``'s. Under about a hundred samples the
-            scalar replay is faster (one array operation per op costs more than a float one).
+            ``grads[k][i]`` equal ``self(*sample_i)``'s. On small batches the scalar replay
+            is faster (one array operation per op costs more than a float one): measured on
+            MLP(2, [16, 16, 1]), 1.2 ms against 0.09 ms for one sample, break-even between
+            10 and 30 samples, 2.4 ms against 168 ms for 1,000.
 
         Raises:
             ValueError: an unknown backend.

@@ -237,9 +237,10 @@ class BatchedPredictor:
     ``model.parameters()`` at every call, so one predictor serves a whole training run. The
     outputs equal `predict`'s sample by sample (to about 1e-15; see `autograd_lite.batched`).
 
-    It pays from about a hundred samples on: each op is one array operation of a few
-    microseconds, where the scalar replay spends a fraction of a microsecond per number (the
-    measured crossover is in the README, "When you outgrow scalars").
+    Each op is one array operation of a few microseconds, where the engine spends about a
+    microsecond per number, so it pays from a handful of samples on. Measured on 2026-12-03
+    (2 busy cores, MLP(2, [16, 16, 1])): 0.45 ms for one sample against 0.23 ms through the
+    engine; even at 10 (0.49 against 2.0 ms); 2.4 ms for a 60 x 60 grid against 1,040 ms.
 
     Raises (when called):
         ImportError: NumPy is not installed.
