@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_lite import Value, dot, vsum
@@ -114,6 +114,7 @@ def arity(op: Op) -> int:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("op", OPS, ids=lambda op: op.name)
+@settings(max_examples=40)  # x 66 ops x 2 backends; each example traces twice
 @given(data=st.data())
 def test_each_op_batched_equals_the_scalar_op(op: Op, backend: str, data: Any) -> None:
     k = arity(op)
