@@ -210,7 +210,10 @@ def _write_graph(model: MLP, x: Sequence[float], folder: Path, report: _Report) 
         report.skip(name, exc)
         return
     where = ", ".join(f"{v:.3g}" for v in x)
-    report.wrote(name, f"layer 1, neuron {pick + 1} at x = ({where}); grads are d score / d value")
+    score = "score" if len(model.layers[-1].neurons) == 1 else "logit 1"  # _neuron_graph's root
+    report.wrote(
+        name, f"layer 1, neuron {pick + 1} at x = ({where}); grads are d {score} / d value"
+    )
 
 
 def _write_plots(
