@@ -447,7 +447,8 @@ def load_dataset(name: str) -> tuple[list[list[float]], list[int]]:
         datasets = importlib.import_module("sklearn.datasets")
     except ImportError:
         raise ImportError(
-            f"load_dataset({name!r}) reads the copy inside scikit-learn: pip install scikit-learn"
+            f"load_dataset({name!r}) reads the copy inside scikit-learn: "
+            "pip install 'autograd-lite[sklearn]' (or pip install scikit-learn)"
         ) from None
     X, y = getattr(datasets, f"load_{name}")(return_X_y=True)
     return [[float(v) for v in row] for row in X.tolist()], [int(v) for v in y.tolist()]

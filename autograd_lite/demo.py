@@ -20,16 +20,26 @@ from typing import Any
 
 from . import checkpoint
 from .console import OneLineParser, UsageError, deferred_interrupts, install_hint, run
-from .data import Dataset, make_blobs, make_circles, make_moons, make_spirals, make_xor
+from .data import DATASETS as BUNDLED
+from .data import (
+    Dataset,
+    load_dataset,
+    make_blobs,
+    make_circles,
+    make_moons,
+    make_spirals,
+    make_xor,
+)
 from .engine import Value
-from .losses import accuracy, hinge, l2
+from .losses import accuracy, hinge, l2, softmax_cross_entropy
 from .nn import ACTIVATIONS, MLP
 from .optim import SGD, Adam, Optimizer, linear_decay
 from .train import History, evaluate_model, fit, predict
 
-__all__ = ["main", "DATASETS", "build_parser"]
+__all__ = ["main", "DATASETS", "BUNDLED", "build_parser"]
 
 # name -> (generator(n, noise, seed), default noise). Every set has two classes, labels 0 and 1.
+# The classic sets of `BUNDLED` (iris, wine, breast_cancer, digits) come from scikit-learn.
 DATASETS: dict[str, tuple[Callable[[int, float, int], Dataset], float]] = {
     "moons": (lambda n, noise, seed: make_moons(n, noise=noise, random_state=seed), 0.1),
     "circles": (
@@ -113,19 +123,26 @@ def build_parser() -> argparse.ArgumentParser:
         prog="autograd-lite demo",
         description="Train MLP(2, [16, 16, 1]) from scratch on a toy 2-D data set (max-margin "
         "loss + L2, full-batch SGD with a linearly decaying rate, as micrograd's demo) and write "
-        "loss.png, decision_boundary.png, neuron_graph.svg and model.json.",
+        "loss.png, decision_boundary.png, neuron_graph.svg and model.json. The classic data "
+        "sets (iris, wine, breast_cancer, digits; with scikit-learn installed) are "
+        "standardised; with more than two classes the network ends in one output per class "
+        "and trains on softmax cross-entropy.",
         epilog="The files are moved into --out together at the end: an interrupted run leaves "
         "the previous run's set. Exit status: 0 done, 1 failed, 2 bad option, 130 interrupted "
         "(after Ctrl-C during training, what was learned is saved), 141 output pipe closed.",
     )
     parser.add_argument(
         "--dataset",
-        choices=sorted(DATASETS),
+        choices=[*sorted(DATASETS), *BUNDLED],
         default="moons",
-        help="the toy problem (default moons)",
+        help="the toy problem (default moons), or a classic data set (pip install "
+        "'autograd-lite[sklearn]')",
     )
     parser.add_argument(
-        "--samples", type=_samples, default=100, help="points, at least 2 (default 100)"
+        "--samples",
+        type=_samples,
+        default=None,
+        help="toy points, at least 2 (default 100; a classic set uses all its samples)",
     )
     parser.add_argument(
         "--noise",
@@ -193,7 +210,10 @@ def _write_graph(model: MLP, x: Sequence[float], folder: Path, report: _Report) 
         report.skip(name, exc)
         return
     where = ", ".join(f"{v:.3g}" for v in x)
-    report.wrote(name, f"layer 1, neuron {pick + 1} at x = ({where}); grads are d score / d value")
+    score = "score" if len(model.layers[-1].neurons) == 1 else "logit 1"  # _neuron_graph's root
+    report.wrote(
+        name, f"layer 1, neuron {pick + 1} at x = ({where}); grads are d {score} / d value"
+    )
 
 
 def _write_plots(
@@ -211,6 +231,11 @@ def _write_plots(
 
         plot_history(history, folder / "loss.png", title=f"Training on {title}")
         report.wrote("loss.png")
+        if len(X[0]) != 2:
+            report.skipped.append(
+                f"skipped decision_boundary.png: it draws 2-D data, this has {len(X[0])} features"
+            )
+            return
         acc = accuracy(predict(model, X), y)
         plot_decision_boundary(
             model,
@@ -304,21 +329,61 @@ class _Setup:
 
     X: list[list[float]]
     labels: list[int]
-    noise: float
+    noise: float | None  # None: a classic data set
     lr: float
     model: MLP
     optimizer: Optimizer
     rate: str  # the optimizer and its learning rate, in words
+    classes: int = 2
+
+    @property
+    def targets(self) -> list[int]:
+        """Class indices for softmax cross-entropy; +-1 for the max-margin loss (two classes)."""
+        return self.labels if self.classes > 2 else [1 if c == 1 else -1 for c in self.labels]
+
+    @property
+    def loss_name(self) -> str:
+        return "softmax cross-entropy" if self.classes > 2 else "max-margin (hinge)"
 
     def loss(self, outputs: list[Any], targets: list[Any]) -> Value:
-        return hinge(outputs, targets) + l2(self.model.parameters(), L2_ALPHA)
+        fit_term = softmax_cross_entropy if self.classes > 2 else hinge
+        return fit_term(outputs, targets) + l2(self.model.parameters(), L2_ALPHA)
+
+
+def _data(args: argparse.Namespace) -> tuple[list[list[float]], list[int], float | None]:
+    """The samples, their labels, and the noise (None for a classic set)."""
+    if args.dataset in BUNDLED:
+        if args.noise is not None or args.samples is not None:
+            raise UsageError(
+                f"--noise and --samples shape the toy data sets; {args.dataset} is used whole"
+            )
+        X, labels = load_dataset(args.dataset)
+        return _standardised(X), labels, None
+    make, default_noise = DATASETS[args.dataset]
+    noise = default_noise if args.noise is None else args.noise
+    X, labels = make(100 if args.samples is None else args.samples, noise, args.seed)
+    return X, labels, noise
+
+
+def _standardised(X: list[list[float]]) -> list[list[float]]:
+    """Each feature shifted and scaled to mean 0 and spread 1 (a constant one left at 0).
+
+    Features on scales from 0.01 to 1000 (breast_cancer) would otherwise need a learning rate
+    per feature; this is what scikit-learn's StandardScaler does.
+    """
+    n = len(X)
+    means = [sum(column) / n for column in zip(*X)]
+    spreads = [
+        (sum((v - m) ** 2 for v in column) / n) ** 0.5 or 1.0 for column, m in zip(zip(*X), means)
+    ]
+    return [[(v - m) / s for v, m, s in zip(row, means, spreads)] for row in X]
 
 
 def _setup(args: argparse.Namespace) -> _Setup:
-    make, default_noise = DATASETS[args.dataset]
-    noise = default_noise if args.noise is None else args.noise
-    X, labels = make(args.samples, noise, args.seed)
-    model = MLP(2, [*args.hidden, 1], activation=args.activation, seed=args.seed)
+    X, labels, noise = _data(args)
+    classes = len(set(labels))
+    outputs = classes if classes > 2 else 1
+    model = MLP(len(X[0]), [*args.hidden, outputs], activation=args.activation, seed=args.seed)
     lr = args.lr or DEFAULT_LR[args.optimizer]
     optimizer: Optimizer
     if args.optimizer == "sgd":
@@ -327,16 +392,15 @@ def _setup(args: argparse.Namespace) -> _Setup:
     else:
         optimizer = Adam(model.parameters(), lr=lr)
         rate = f"Adam, rate {lr:g}"
-    return _Setup(X, labels, noise, lr, model, optimizer, rate)
+    return _Setup(X, labels, noise, lr, model, optimizer, rate, classes)
 
 
 def _train(args: argparse.Namespace, job: _Setup) -> History:
-    y = [1 if c == 1 else -1 for c in job.labels]  # the max-margin loss wants +-1
     try:
         return fit(
             job.model,
             job.X,
-            y,
+            job.targets,
             loss=job.loss,
             optimizer=job.optimizer,
             epochs=args.epochs,
@@ -347,8 +411,14 @@ def _train(args: argparse.Namespace, job: _Setup) -> History:
     except (FloatingPointError, OverflowError) as exc:
         raise ArithmeticError(
             f"training diverged ({exc}); try a smaller --lr (it was {job.lr:g})"
-            + (" or less --noise" if job.noise > 1 else "")
+            + (" or less --noise" if job.noise is not None and job.noise > 1 else "")
         ) from None
+
+
+def _title(args: argparse.Namespace, job: _Setup) -> str:
+    if job.noise is None:
+        return f"{args.dataset} ({len(job.X)} samples, {len(job.X[0])} features, standardised)"
+    return f"{args.dataset} ({len(job.X)} points, noise {job.noise:g})"
 
 
 def _demo(arguments: list[str]) -> int:
@@ -357,12 +427,15 @@ def _demo(arguments: list[str]) -> int:
     _check_out(out)
     job = _setup(args)
     say = (lambda *a: None) if args.quiet else print
-    title = f"{args.dataset} ({args.samples} points, noise {job.noise:g})"
+    title = _title(args, job)
     n_params = len(job.model.parameters())
-    sizes = [*args.hidden, 1]
-    say(f"Training MLP(2, {sizes}) [{args.activation}, {n_params} parameters] on {title}")
+    sizes = [len(layer.neurons) for layer in job.model.layers]
     say(
-        f"  loss: max-margin (hinge) + L2 {L2_ALPHA:g}; {job.rate}; {args.epochs} epochs; "
+        f"Training MLP({len(job.X[0])}, {sizes}) [{args.activation}, {n_params} parameters] "
+        f"on {title}"
+    )
+    say(
+        f"  loss: {job.loss_name} + L2 {L2_ALPHA:g}; {job.rate}; {args.epochs} epochs; "
         f"seed {args.seed}"
     )
     staging = _Staging(out)
@@ -370,8 +443,7 @@ def _demo(arguments: list[str]) -> int:
         start = time.perf_counter()
         history = _train(args, job)
         seconds = time.perf_counter() - start
-        y = [1 if c == 1 else -1 for c in job.labels]
-        final_loss, final_acc = evaluate_model(job.model, job.X, y, job.loss, accuracy)
+        final_loss, final_acc = evaluate_model(job.model, job.X, job.targets, job.loss, accuracy)
         if history.stopped == "interrupted":
             print(f"Stopped by Ctrl-C after {len(history)} epochs; saving what was learned.")
         say(
@@ -418,7 +490,7 @@ def _metadata(
     series = {k: v for k, v in history.as_dict().items() if k != "time"}
     return {
         "dataset": args.dataset,
-        "samples": args.samples,
+        "samples": len(job.X),
         "noise": job.noise,
         "seed": args.seed,
         "epochs": len(history),

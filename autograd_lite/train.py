@@ -7,6 +7,7 @@ training (see `early_stopping`). Ctrl-C also stops cleanly: `fit` returns what i
 from __future__ import annotations
 
 import functools
+import importlib.util
 import math
 import random
 import sys
@@ -20,10 +21,12 @@ from .compile import Compiled, TracingError
 from .compile import compile as compile_
 from .data import batches
 from .engine import Value
+from .fused import vsum
 from .losses import accuracy
 from .modes import gc_paused, no_grad
 
 __all__ = ["History", "fit", "predict", "evaluate_model", "early_stopping", "Callback"]
+__all__ += ["BatchedPredictor"]
 
 Model = Callable[[list[Value]], Any]
 Loss = Callable[[list[Any], list[Any]], Value]
@@ -225,6 +228,63 @@ def predict(model: Model, X: Sequence[Sequence[float]]) -> list[Any]:
         return [model([Value(v) for v in x]) for x in X]
 
 
+class BatchedPredictor:
+    """A model run over many samples in one batched replay (NumPy), for evaluation.
+
+    The model is traced once (on the first sample of the first call) into a tape of one
+    sample's forward pass, which then runs over all the samples at once with each number a
+    vector (`autograd_lite.batched`): no graph, no backward. The weights are read from
+    ``model.parameters()`` at every call, so one predictor serves a whole training run. The
+    outputs equal `predict`'s sample by sample (to about 1e-15; see `autograd_lite.batched`).
+
+    Each op is one array operation of a few microseconds, where the engine spends about a
+    microsecond per number, so it pays from a handful of samples on. Measured on 2026-12-03
+    (2 busy cores, MLP(2, [16, 16, 1])): 0.45 ms for one sample against 0.23 ms through the
+    engine; even at 10 (0.49 against 2.0 ms); 2.4 ms for a 60 x 60 grid against 1,040 ms.
+
+    Raises (when called):
+        ImportError: NumPy is not installed.
+        TracingError: the model branches on data (`autograd_lite.compile`).
+        NotImplementedError: the model uses an op without a batched form.
+
+    Example:
+        >>> from autograd_lite.nn import MLP
+        >>> model = MLP(2, [4, 1], seed=0)
+        >>> X = [[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]]
+        >>> fast = BatchedPredictor(model)(X)
+        >>> slow = [out.data for out in predict(model, X)]
+        >>> max(abs(a - b) for a, b in zip(fast, slow)) < 1e-12
+        True
+    """
+
+    def __init__(self, model: Model) -> None:
+        parameters = getattr(model, "parameters", None)
+        self.model = model
+        self.params = list(parameters()) if callable(parameters) else []
+        self.width: int | None = None
+        self.several = False
+        self.batched: Any = None
+
+    def __call__(self, X: Sequence[Sequence[float]]) -> list[Any]:
+        """One number per sample (one output), or one list of numbers per sample (several)."""
+        if not X:
+            return []
+        if self.batched is None or len(X[0]) != self.width:
+            self.width = len(X[0])
+            traced = compile_(self._outputs, params=self.params, has_aux=True)
+            self.batched = traced.batched("numpy")
+        self.batched(*([float(v) for v in column] for column in zip(*X)), grad=False)
+        columns = [column.tolist() for column in self.batched.aux[0]]
+        return [list(row) for row in zip(*columns)] if self.several else columns[0]
+
+    def _outputs(self, *xs: Value) -> tuple[Value, list[Any]]:
+        out = self.model(list(xs))
+        self.several = isinstance(out, list | tuple)
+        outs = list(out) if self.several else [out]
+        # The tape's root must reach every output; their sum does (and is never used).
+        return (vsum(outs) if self.several else out), [outs]
+
+
 def evaluate_model(
     model: Model,
     X: Sequence[Sequence[float]],
@@ -245,6 +305,60 @@ def evaluate_model(
     with no_grad():
         value = loss(outputs, list(y)).data
     return value, (metric(outputs, list(y)) if metric is not None else math.nan)
+
+
+def _epoch(
+    step: Callable[[list[list[float]], list[Any]], tuple[float, list[Any]]],
+    optimizer: _Optimizer,
+    order: Iterable[tuple[list[list[float]], list[Any]]],
+    epoch: int,
+) -> tuple[float, list[Any], list[Any], float]:
+    """One pass over the batches: the summed loss, the outputs, their targets, the last lr."""
+    total, outputs, seen, lr = 0.0, [], [], math.nan
+    for xb, yb in order:
+        optimizer.zero_grad()
+        value, out = step(xb, yb)  # forward and backward: the gradients are in .grad
+        _check_finite(value, epoch)
+        lr = getattr(optimizer, "current_lr", math.nan)
+        optimizer.step()
+        total += value * len(xb)
+        outputs += out
+        seen += yb
+    return total, outputs, seen, lr
+
+
+def _check_finite(value: float, epoch: int) -> None:
+    if not math.isfinite(value):
+        raise FloatingPointError(
+            f"fit(): the loss became {value} in epoch {epoch}; lower the "
+            "learning rate, or check the inputs for huge values"
+        )
+
+
+def _validation(
+    model: Model, loss: Loss, metric: Metric | None, batched: bool
+) -> Callable[[Sequence[Sequence[float]], Sequence[Any]], tuple[float, float]]:
+    """``(X, y) -> (loss, metric)`` for the validation pass: batched with compile and NumPy.
+
+    The batched replay runs the model over the whole set at once; the loss and the metric then
+    take its numbers as leaves. Without NumPy, or for a model without ``parameters()``, each
+    sample runs through the engine (`evaluate_model`).
+    """
+    if not batched or importlib.util.find_spec("numpy") is None:
+        return functools.partial(evaluate_model, model, loss=loss, metric=metric)
+    predictor = BatchedPredictor(model)
+
+    def validate(X: Sequence[Sequence[float]], y: Sequence[Any]) -> tuple[float, float]:
+        outputs = [_as_values(out) for out in predictor(X)]
+        with no_grad():
+            value = loss(outputs, list(y)).data
+        return value, (metric(outputs, list(y)) if metric is not None else math.nan)
+
+    return validate
+
+
+def _as_values(output: Any) -> Any:
+    return [Value(v) for v in output] if isinstance(output, list) else Value(output)
 
 
 def early_stopping(
@@ -356,40 +470,24 @@ def fit(
     rows, targets = _rows(X, y, "X"), _finite_targets(y, "y")
     val_rows = None if val is None else (_rows(*val, "val X"), _finite_targets(val[1], "val y"))
     rng = random.Random(seed)
-    step: Callable[[list[list[float]], list[Any]], tuple[float, list[Any]]]
-    if compile:
-        shuffle = shuffle and batch_size is not None
-        step = _CompiledSteps(model, loss)
-    else:
-        step = functools.partial(_eager_step, model, loss)
+    shuffle = shuffle and (batch_size is not None or not compile)
+    step = _CompiledSteps(model, loss) if compile else functools.partial(_eager_step, model, loss)
+    validate = _validation(model, loss, metric, batched=compile)
     callbacks = tuple(callbacks)
     history = History()
     bar = _progress_bar(progress and sys.stderr.isatty(), epochs)
     try:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
-            total, outputs, seen = 0.0, [], []
-            for xb, yb in batches(rows, targets, batch_size, shuffle=shuffle, rng=rng):
-                optimizer.zero_grad()
-                value, out = step(xb, yb)  # forward and backward: the gradients are in .grad
-                if not math.isfinite(value):
-                    raise FloatingPointError(
-                        f"fit(): the loss became {value} in epoch {epoch}; lower the "
-                        "learning rate, or check the inputs for huge values"
-                    )
-                lr = getattr(optimizer, "current_lr", math.nan)
-                optimizer.step()
-                total += value * len(xb)
-                outputs += out
-                seen += yb
-            acc = metric(outputs, seen) if metric else math.nan
+            order = batches(rows, targets, batch_size, shuffle=shuffle, rng=rng)
+            total, outputs, seen, lr = _epoch(step, optimizer, order, epoch)
             if val_rows is not None:
-                val_loss, val_acc = evaluate_model(model, val_rows[0], val_rows[1], loss, metric)
+                val_loss, val_acc = validate(*val_rows)
                 history.val_loss.append(val_loss)
                 history.val_accuracy.append(val_acc)
             history.epoch.append(epoch)
             history.loss.append(total / len(rows))
-            history.accuracy.append(acc)
+            history.accuracy.append(metric(outputs, seen) if metric else math.nan)
             history.lr.append(float(lr))
             history.time.append(time.perf_counter() - start)
             if bar is not None:

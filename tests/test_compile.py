@@ -7,6 +7,7 @@ import math
 import random
 import re
 import weakref
+from typing import Any
 
 import pytest
 from hypothesis import assume, given
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from autograd_lite import Value, dot, vsum
 from autograd_lite.compile import TracingError, compile
+from autograd_lite.grouping import regroup
 from autograd_lite.nn import MLP
 from tests.graph_strategies import inputs, programs, run, smooth_and_in_domain
 
@@ -282,3 +284,33 @@ def test_graphs_of_one_shape_share_their_code_and_keep_their_own_numbers_and_ops
     del first, second, code
     gc.collect()
     assert freed() is None
+
+
+def test_the_public_layout_says_where_the_tape_keeps_its_numbers() -> None:
+    w = Value(2.0)
+
+    def f(x: Value) -> tuple[Value, list[Any]]:
+        y = x * w
+        return y + 5.0, [y, [x, y]]
+
+    c = compile(f, params=[w], has_aux=True)
+    with pytest.raises(TracingError, match="has not been traced yet"):
+        _ = c.layout
+    c.trace(3.0)
+    assert c.tape and w.grad == 0.0  # traced, not replayed
+    layout = c.layout
+    assert layout.slots == 5 and [v for _, v in layout.constants] == [5.0]
+    assert c.tape[-1][2] == layout.root and len(layout.aux_slots) == 3
+    assert layout.aux_shape == (None, 2)
+    c.trace(100.0)  # already traced: the tape stays
+    c(4.0)
+    assert c.aux == [8.0, [4.0, 8.0]] and c.name == "f"
+    with pytest.raises(AttributeError):
+        layout.root = 0  # type: ignore[misc]
+
+
+def test_regroup_cuts_a_flat_list_back_into_its_shape() -> None:
+    assert regroup([1, 2, 3, 4], [None, 2, None]) == [1, [2, 3], 4]
+    assert regroup([], []) == [] and regroup([7], [1]) == [[7]]
+    with pytest.raises(ValueError, match="the shape takes 2 items, the list has 3"):
+        regroup([1, 2, 3], [2])

@@ -16,7 +16,7 @@ SHAPES["digits"] = (1797, 64, 10)
 @pytest.mark.parametrize("name", DATASETS)
 def test_each_dataset_loads_as_plain_lists(name: str) -> None:
     pytest.importorskip(
-        "sklearn", reason="scikit-learn is not installed (pip install scikit-learn)"
+        "sklearn", reason="scikit-learn is not installed (pip install 'autograd-lite[sklearn]')"
     )
     X, y = load_dataset(name)
     n, features, classes = SHAPES[name]
@@ -27,7 +27,7 @@ def test_each_dataset_loads_as_plain_lists(name: str) -> None:
 
 def test_the_digits_are_pixel_values() -> None:
     pytest.importorskip(
-        "sklearn", reason="scikit-learn is not installed (pip install scikit-learn)"
+        "sklearn", reason="scikit-learn is not installed (pip install 'autograd-lite[sklearn]')"
     )
     X, _ = load_dataset("digits")
     assert {v for row in X for v in row} <= {float(k) for k in range(17)}
@@ -47,5 +47,6 @@ def test_without_scikit_learn_one_line_says_how_to_install_it() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == (
-        "load_dataset('iris') reads the copy inside scikit-learn: pip install scikit-learn"
+        "load_dataset('iris') reads the copy inside scikit-learn: "
+        "pip install 'autograd-lite[sklearn]' (or pip install scikit-learn)"
     )

@@ -310,3 +310,57 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=300) == 141
     assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+# -- the classic data sets (scikit-learn) -------------------------------------------------------
+
+
+def test_iris_trains_three_logits_on_softmax_cross_entropy(
+    tmp_path: Path, no_images: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("sklearn", reason="scikit-learn is not installed (the [sklearn] extra)")
+    options = ["--dataset", "iris", "--epochs", "40", "--optimizer", "adam", "--out"]
+    assert main([*options, str(tmp_path)]) == 0
+    said = capsys.readouterr().out
+    assert "Training MLP(4, [16, 16, 3])" in said and "softmax cross-entropy" in said
+    meta = json.loads((tmp_path / "model.json").read_text())["metadata"]
+    assert meta["samples"] == 150 and meta["noise"] is None
+    assert meta["accuracy"] > 0.9 and meta["loss"] < 0.4
+    model = checkpoint.load(tmp_path / "model.json")
+    assert len(model.layers[-1].neurons) == 3
+
+
+def test_breast_cancer_keeps_one_score_and_the_hinge(tmp_path: Path, no_images: None) -> None:
+    pytest.importorskip("sklearn", reason="scikit-learn is not installed (the [sklearn] extra)")
+    assert main(["--dataset", "breast_cancer", "--epochs", "2", "--quiet",
+                 "--hidden", "4", "--out", str(tmp_path)]) == 0  # fmt: skip
+    model = checkpoint.load(tmp_path / "model.json")
+    assert len(model.layers[0].neurons[0].w) == 30 and len(model.layers[-1].neurons) == 1
+
+
+def test_a_classic_set_draws_no_boundary_and_says_why(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn", reason="scikit-learn is not installed (the [sklearn] extra)")
+    pytest.importorskip("matplotlib", reason="matplotlib is not installed")
+    done = run_demo("--dataset", "iris", "--epochs", "2", "--quiet", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "skipped decision_boundary.png: it draws 2-D data, this has 4 features" in done.stderr
+    assert (tmp_path / "loss.png").read_bytes()[:8] == PNG
+    assert not (tmp_path / "decision_boundary.png").exists()
+
+
+def test_without_scikit_learn_a_classic_set_is_one_line_naming_the_extra(tmp_path: Path) -> None:
+    done = run_demo("--dataset", "iris", "--out", str(tmp_path),
+                    pre="import sys; sys.modules['sklearn'] = None")  # fmt: skip
+    assert done.returncode == 1 and done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "autograd-lite[sklearn]" in lines[0], done.stderr
+    assert lines[0].startswith("autograd-lite demo: error: ")
+
+
+def test_noise_and_samples_are_refused_for_a_classic_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--dataset", "wine", "--noise", "0.1", "--out", str(tmp_path)]) == 2
+    assert "--noise and --samples shape the toy data sets; wine is used whole" in (
+        capsys.readouterr().err
+    )

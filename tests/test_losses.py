@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from autograd_lite import Value
@@ -248,3 +249,30 @@ def test_softmax_cross_entropy_matches_pytorch(torch, scale: float) -> None:  # 
     assert [[v.grad for v in row] for row in values] == [
         pytest.approx(g, rel=1e-9, abs=1e-12) for g in t.grad.tolist()
     ]
+
+
+@settings(deadline=None, max_examples=40)
+@given(
+    st.integers(1, 4).flatmap(
+        lambda n: st.tuples(
+            st.lists(
+                st.lists(st.floats(-50, 50) | st.sampled_from([700.0, -700.0]), min_size=3,
+                         max_size=3),
+                min_size=n, max_size=n,
+            ),
+            st.lists(st.integers(0, 2), min_size=n, max_size=n),
+        )
+    )
+)  # fmt: skip
+def test_softmax_cross_entropy_matches_torch_in_float64(case: Any) -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed")
+    rows, ks = case
+    values = [[Value(z) for z in row] for row in rows]
+    loss = softmax_cross_entropy(values, ks)
+    loss.backward()
+    logits = torch.tensor(rows, dtype=torch.float64, requires_grad=True)
+    expected = torch.nn.functional.cross_entropy(logits, torch.tensor(ks))
+    expected.backward()
+    assert loss.data == pytest.approx(expected.item(), rel=1e-12, abs=1e-12)
+    for row, grads in zip(values, logits.grad.tolist()):
+        assert [v.grad for v in row] == pytest.approx(grads, rel=1e-9, abs=1e-12)

@@ -106,3 +106,56 @@ def test_a_failed_save_keeps_the_old_image(tmp_path: Path, monkeypatch: pytest.M
         plot_history(history(), out)
     assert out.read_bytes() == b"old image"
     assert os.listdir(tmp_path) == ["loss.png"]
+
+
+def test_the_grid_is_evaluated_in_one_batched_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import visualize.plots as plots
+
+    calls: list[int] = []
+    real = plots.BatchedPredictor.__call__
+
+    def counting(self: Any, points: Any) -> Any:
+        calls.append(len(points))
+        return real(self, points)
+
+    monkeypatch.setattr(plots.BatchedPredictor, "__call__", counting)
+    probed: list[int] = []
+    real_predict = plots.predict
+
+    def counting_predict(model: Any, points: Any) -> Any:
+        probed.append(len(points))
+        return real_predict(model, points)
+
+    monkeypatch.setattr(plots, "predict", counting_predict)
+    X, y = [[0.0, 0.0], [1.0, 1.0], [2.0, 0.0]], [0, 1, 2]
+    plot_decision_boundary(MLP(2, [5, 3], seed=0), X, y, tmp_path / "m.png", resolution=30)
+    assert calls == [900]
+    assert probed == [4]  # the spot check through the engine, not the whole grid
+
+
+@pytest.mark.parametrize("sizes", [[4, 1], [6, 3]])
+def test_batched_grid_outputs_equal_the_engine_point_by_point(sizes: list[int]) -> None:
+    from autograd_lite.train import predict
+    from visualize.plots import model_outputs
+
+    model = MLP(2, sizes, activation="tanh", seed=3)
+    points = [[a / 7 - 1.5, b / 5 - 2.0] for a in range(21) for b in range(21)]
+    fast = model_outputs(model, points)
+    for got, out in zip(fast, predict(model, points), strict=True):
+        expected = [v.data for v in out] if isinstance(out, list) else [out.data]
+        got = got if isinstance(got, list) else [got]
+        assert got == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+def test_a_model_the_replay_cannot_take_is_evaluated_point_by_point(tmp_path: Path) -> None:
+    from visualize.plots import model_outputs
+
+    def branching(xs: list[Value]) -> Value:  # compile refuses a branch on data
+        return xs[0] * 1.0 if xs[0].data > xs[1].data else xs[1] * -1.0
+
+    assert model_outputs(branching, [[1.0, 0.0], [0.0, 2.0]]) == [1.0, -2.0]
+    X, y = [[-2.0, -2.0], [2.0, 2.0]], [0, 1]
+    plot_decision_boundary(branching, X, y, tmp_path / "b.png", resolution=10)
+    assert (tmp_path / "b.png").read_bytes()[:4] == b"\x89PNG"

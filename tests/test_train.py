@@ -10,13 +10,22 @@ import warnings
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd_lite import Value
 from autograd_lite.data import make_moons, make_xor
 from autograd_lite.losses import accuracy, binary_cross_entropy_with_logits, hinge, l2
 from autograd_lite.nn import MLP
 from autograd_lite.optim import SGD, Adam, linear_decay
-from autograd_lite.train import History, early_stopping, evaluate_model, fit, predict
+from autograd_lite.train import (
+    BatchedPredictor,
+    History,
+    early_stopping,
+    evaluate_model,
+    fit,
+    predict,
+)
 
 SQUARE = ([[0.0, 1.0], [1.0, 0.0], [0.0, -1.0], [-1.0, 0.0]], [1, 1, -1, -1])
 
@@ -337,3 +346,77 @@ def test_compiled_training_of_a_model_that_branches_on_data_says_what_to_do() ->
     with pytest.raises(TracingError, match=r"^fit\(compile=True\).*used > on Value.*compile=False"):
         fit(model, *SQUARE, loss=hinge, optimizer=SGD(model.parameters(), lr=0.1),
             epochs=2, progress=False, compile=True)  # fmt: skip
+
+
+# -- the batched replay for evaluation ---------------------------------------------------------
+
+ACTIVATIONS = ["relu", "tanh", "sigmoid", "gelu", "elu", "leaky_relu", "softplus", "silu"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.sampled_from(ACTIVATIONS),
+    # hidden layers of 2 or more (a Layer of one neuron returns a lone Value), outputs 1 to 3
+    st.tuples(st.lists(st.integers(2, 5), max_size=2), st.integers(1, 3)),
+    st.integers(0, 1000),
+    st.lists(st.lists(st.floats(-3, 3), min_size=3, max_size=3), min_size=1, max_size=12),
+)
+def test_batched_predictions_equal_the_engine_sample_by_sample(
+    activation: str, layers: tuple[list[int], int], seed: int, X: list[list[float]]
+) -> None:
+    pytest.importorskip("numpy", reason="the batched replay needs NumPy")
+    model = MLP(3, [*layers[0], layers[1]], activation=activation, seed=seed)
+    fast = BatchedPredictor(model)(X)
+    slow = predict(model, X)
+    for got, out in zip(fast, slow, strict=True):
+        expected = [v.data for v in out] if isinstance(out, list) else [out.data]
+        got = got if isinstance(got, list) else [got]
+        assert len(got) == len(expected)
+        for a, b in zip(got, expected):
+            assert a == pytest.approx(b, rel=1e-12, abs=1e-12)
+    assert all(p.grad == 0.0 for p in model.parameters())  # evaluation touches no gradient
+
+
+def test_one_predictor_follows_the_weights_as_they_train() -> None:
+    pytest.importorskip("numpy", reason="the batched replay needs NumPy")
+    model = MLP(2, [3, 1], seed=0)
+    predictor = BatchedPredictor(model)
+    before = predictor(SQUARE[0])
+    for p in model.parameters():
+        p.data += 0.25
+    after = predictor(SQUARE[0])
+    assert after != before
+    assert after == pytest.approx([o.data for o in predict(model, SQUARE[0])], rel=1e-12)
+    assert predictor([]) == []
+
+
+def test_fit_compiled_validates_with_one_batched_replay(monkeypatch: Any) -> None:
+    pytest.importorskip("numpy", reason="the batched replay needs NumPy")
+    X, y = make_moons(40, noise=0.1, random_state=0)
+    Xv, yv = make_moons(30, noise=0.1, random_state=1)
+    model = MLP(2, [6, 1], activation="tanh", seed=0)
+    opt = SGD(model.parameters(), lr=0.1)
+    import autograd_lite.train as train
+
+    def no_scalar_predict(*args: Any) -> Any:
+        raise AssertionError("the validation pass went through the engine, sample by sample")
+
+    monkeypatch.setattr(train, "predict", no_scalar_predict)
+    h = fit(model, X, y, loss=hinge, optimizer=opt, epochs=3, val=(Xv, yv), progress=False,
+            compile=True)  # fmt: skip
+    monkeypatch.undo()
+    loss, acc = evaluate_model(model, Xv, yv, hinge, accuracy)
+    # The last epoch's validation was measured with the weights the model has now.
+    assert h.val_loss[-1] == pytest.approx(loss, rel=1e-12) and h.val_accuracy[-1] == acc
+
+
+def test_fit_compiled_without_numpy_validates_through_the_engine(monkeypatch: Any) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "numpy" else real(name, *a)
+    )
+    model, h = small_fit(compile=True, val=SQUARE)
+    monkeypatch.undo()
+    assert h.val_loss[-1] == pytest.approx(evaluate_model(model, *SQUARE, hinge)[0], rel=1e-12)

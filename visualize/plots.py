@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from autograd_lite.files import atomic_open
-from autograd_lite.train import predict
+from autograd_lite.train import BatchedPredictor, predict
 
-__all__ = ["plot_history", "plot_decision_boundary"]
+__all__ = ["plot_history", "plot_decision_boundary", "model_outputs"]
 
 _FORMATS = ("png", "svg", "pdf")
 # Class colours: a blue and a red that read well on the light region tints, then tab10's rest.
@@ -127,6 +127,50 @@ def _grid(
     )
 
 
+def model_outputs(model: Callable[[Any], Any], points: Sequence[Sequence[float]]) -> list[Any]:
+    """The model's output at each point, as numbers: one float, or a list for several outputs.
+
+    All the points go through one batched replay of the model (`autograd_lite.train.
+    BatchedPredictor`, NumPy, which matplotlib needs anyway): a 60 x 60 grid is one pass of
+    array operations instead of 3,600 graphs. A model the replay cannot take (one that branches
+    on data, or uses an op of its own) runs through the engine point by point, as it would
+    without NumPy; the numbers are the same either way (to about 1e-15). A few points always
+    go through the engine too, to catch a model that branches on ``x.data`` (which the
+    tracer cannot see): on any difference, every point does.
+
+    Example:
+        >>> from autograd_lite.nn import MLP
+        >>> len(model_outputs(MLP(2, [4, 1], seed=0), [[0.0, 1.0], [1.0, 0.0]]))
+        2
+    """
+    try:
+        fast = BatchedPredictor(model)(points)
+    except (ImportError, ValueError, TypeError, NotImplementedError):
+        return _engine_outputs(model, points)  # it raises whatever is really wrong
+    # A model that reads ``x.data`` to choose a branch is traced along one path without an
+    # error; a few points through the engine catch it (then all of them go that way).
+    probes = sorted({0, len(points) // 3, len(points) // 2, len(points) - 1})
+    slow = _engine_outputs(model, [points[i] for i in probes])
+    if all(_same(fast[i], s) for i, s in zip(probes, slow)):
+        return fast
+    return _engine_outputs(model, points)
+
+
+def _engine_outputs(model: Callable[[Any], Any], points: Sequence[Sequence[float]]) -> list[Any]:
+    numbers: list[Any] = []
+    for out in predict(model, points):
+        if isinstance(out, list | tuple):
+            numbers.append([float(v.data if hasattr(v, "data") else v) for v in out])
+        else:
+            numbers.append(float(out.data if hasattr(out, "data") else out))
+    return numbers
+
+
+def _same(a: Any, b: Any) -> bool:
+    pairs = zip(a, b, strict=True) if isinstance(a, list) else [(a, b)]
+    return all(math.isclose(u, v, rel_tol=1e-9, abs_tol=1e-12) or u == v for u, v in pairs)
+
+
 def plot_decision_boundary(
     model: Callable[[Any], Any],
     X: Sequence[Sequence[float]],
@@ -141,14 +185,15 @@ def plot_decision_boundary(
 
     One output per point: the colour shows the score (blue below 0, red above) and a black
     line marks score = 0, the boundary; classes are labels <= 0 and > 0. Several outputs: each
-    region takes the colour of its highest output.
+    region takes the colour of its highest output. The grid is evaluated in one batched
+    replay (see `model_outputs`).
 
     Args:
         model: called with ``[Value(x1), Value(x2)]``, as in training.
         X, y: 2-D points and their labels.
         path: where to write; ``.png``, ``.svg`` or ``.pdf``.
         title: the plot's title.
-        resolution: grid points per axis (the model runs resolution^2 times).
+        resolution: grid points per axis (the model is evaluated at resolution^2 points).
         margin: how far the plot extends beyond the data.
 
     Example:
@@ -161,52 +206,72 @@ def plot_decision_boundary(
         True
     """
     fmt = _format(path)
+    _check_points(X, y, resolution)
+    Figure, Canvas = _matplotlib()
+    gx, gy = _grid(X, resolution, margin)
+    outputs = model_outputs(model, [[a, b] for b in gy for a in gx])
+    rows = [outputs[r * resolution : (r + 1) * resolution] for r in range(resolution)]
+    # Size the figure to the data's aspect ratio so the colour bar matches the plot's height.
+    ratio = (gy[-1] - gy[0]) / (gx[-1] - gx[0])
+    fig = Figure(figsize=(8, max(3.5, min(9.0, 6.4 * ratio + 1.6))), layout="constrained")
+    ax = fig.subplots()
+    several = isinstance(outputs[0], list)
+    if several:
+        labels = _draw_regions(ax, gx, gy, rows, y)
+    else:
+        labels = [0, 1]
+        _draw_scores(fig, ax, gx, gy, rows)
+    _draw_points(ax, X, y, labels, several)
+    ax.set_xlim(gx[0], gx[-1])
+    ax.set_ylim(gy[0], gy[-1])
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_title(title, fontsize=13, fontweight="bold")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.11), ncol=3, frameon=False)
+    _save(fig, Canvas, path, fmt)
+
+
+def _check_points(X: Sequence[Sequence[float]], y: Sequence[Any], resolution: int) -> None:
     if len(X) != len(y) or not X:
         raise ValueError(f"plot_decision_boundary(): {len(X)} points and {len(y)} labels")
     if any(len(p) != 2 for p in X):
         raise ValueError("plot_decision_boundary() draws 2-D data: every point needs 2 features")
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
         raise ValueError(f"resolution must be an int >= 2, got {resolution!r}")
-    Figure, Canvas = _matplotlib()
+
+
+def _draw_regions(
+    ax: Any, gx: list[float], gy: list[float], rows: list[list[Any]], y: Sequence[Any]
+) -> list[int]:
+    """Several outputs: each grid cell tinted by the class of its highest output."""
     from matplotlib.colors import ListedColormap
 
-    gx, gy = _grid(X, resolution, margin)
-    outputs = predict(model, [[a, b] for b in gy for a in gx])
-    several = isinstance(outputs[0], list)
-    Z: list[list[float]]
-    if several:
-        values = [[float(v) for v in out] for out in outputs]
-        Z = [
-            [
-                max(range(len(v)), key=v.__getitem__)
-                for v in values[r * resolution : (r + 1) * resolution]
-            ]
-            for r in range(resolution)
-        ]
-        labels = sorted({int(c) for c in y})
-    else:
-        scores = [float(out.data if hasattr(out, "data") else out) for out in outputs]
-        Z = [scores[r * resolution : (r + 1) * resolution] for r in range(resolution)]
-        labels = [0, 1]
+    Z = [[max(range(len(v)), key=v.__getitem__) for v in row] for row in rows]
+    labels = sorted({int(c) for c in y})
+    k = max(max(labels), len(rows[0][0]) - 1) + 1
+    tints = ListedColormap([_CLASS_COLOURS[i % len(_CLASS_COLOURS)] for i in range(k)])
+    ax.contourf(gx, gy, Z, levels=[i - 0.5 for i in range(k + 1)], cmap=tints, alpha=0.25)
+    return labels
 
-    # Size the figure to the data's aspect ratio so the colour bar matches the plot's height.
-    ratio = (gy[-1] - gy[0]) / (gx[-1] - gx[0])
-    fig = Figure(figsize=(8, max(3.5, min(9.0, 6.4 * ratio + 1.6))), layout="constrained")
-    ax = fig.subplots()
-    if several:
-        k = max(max(labels), len(outputs[0]) - 1) + 1
-        tints = ListedColormap([_CLASS_COLOURS[i % len(_CLASS_COLOURS)] for i in range(k)])
-        ax.contourf(gx, gy, Z, levels=[i - 0.5 for i in range(k + 1)], cmap=tints, alpha=0.25)
-    else:
-        # Clip the colour scale symmetrically so the boundary (0) sits at the neutral colour.
-        span = max(1.0, min(3.0, max(abs(s) for s in scores)))
-        levels = [span * (i / 10 - 1) for i in range(21)]
-        clipped = [[max(-span, min(span, s)) for s in row] for row in Z]
-        filled = ax.contourf(gx, gy, clipped, levels=levels, cmap="RdBu_r", alpha=0.55)
-        bar = fig.colorbar(filled, ax=ax, ticks=[-span, 0, span], fraction=0.04, pad=0.02)
-        bar.set_label(f"model score (clipped at \u00b1{span:g})")
-        ax.contour(gx, gy, Z, levels=[0.0], colors="black", linewidths=2)
-        ax.plot([], [], color="black", linewidth=2, label="decision boundary (score = 0)")
+
+def _draw_scores(fig: Any, ax: Any, gx: list[float], gy: list[float], Z: list[list[Any]]) -> None:
+    """One output: the score as a diverging colour, the boundary (score = 0) in black."""
+    # Clip the colour scale symmetrically so the boundary (0) sits at the neutral colour.
+    span = max(1.0, min(3.0, max(abs(s) for row in Z for s in row)))
+    levels = [span * (i / 10 - 1) for i in range(21)]
+    clipped = [[max(-span, min(span, s)) for s in row] for row in Z]
+    filled = ax.contourf(gx, gy, clipped, levels=levels, cmap="RdBu_r", alpha=0.55)
+    bar = fig.colorbar(filled, ax=ax, ticks=[-span, 0, span], fraction=0.04, pad=0.02)
+    bar.set_label(f"model score (clipped at \u00b1{span:g})")
+    ax.contour(gx, gy, Z, levels=[0.0], colors="black", linewidths=2)
+    ax.plot([], [], color="black", linewidth=2, label="decision boundary (score = 0)")
+
+
+def _draw_points(
+    ax: Any, X: Sequence[Sequence[float]], y: Sequence[Any], labels: list[int], several: bool
+) -> None:
+    """The data on top, one colour and marker per class."""
     for i, label in enumerate(labels):
         if several:
             members = [p for p, c in zip(X, y) if int(c) == label]
@@ -227,11 +292,3 @@ def plot_decision_boundary(
                 label=name,
                 zorder=3,
             )
-    ax.set_xlim(gx[0], gx[-1])
-    ax.set_ylim(gy[0], gy[-1])
-    ax.set_aspect("equal")
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
-    ax.set_title(title, fontsize=13, fontweight="bold")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.11), ncol=3, frameon=False)
-    _save(fig, Canvas, path, fmt)
