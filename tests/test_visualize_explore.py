@@ -6,7 +6,6 @@ import html
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -16,18 +15,9 @@ from autograd_lite import Value, topological_order
 from autograd_lite.nn import MLP
 from visualize import Explorer, explore, format_number
 from visualize.backprop import backward_steps
+from visualize.browser import CHROMIUM_ARGS, find_chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM = find_chromium()
 
 
 def loss() -> Value:
@@ -111,7 +101,7 @@ def browser() -> Any:
     except ImportError:
         missing("playwright is not installed (pip install playwright)")
     with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
         yield launched
         launched.close()
 
@@ -192,3 +182,10 @@ def test_in_chromium_collapse_expand_pan_and_zoom(browser: Any, tmp_path: Path) 
     page.mouse.up()
     assert where() == pytest.approx([x + 100, y + 50, k], rel=1e-3)
     assert problems == []
+
+
+def test_the_browser_flags_have_one_definition() -> None:
+    script = Path(__file__).resolve().parent.parent / "scripts" / "render_graph_examples.py"
+    text = script.read_text(encoding="utf-8")
+    assert "from visualize.browser import CHROMIUM_ARGS" in text
+    assert not any(flag in text for flag in CHROMIUM_ARGS)  # no second copy of any flag
