@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from autograd_lite import Value
 from autograd_lite.nn import MLP, Neuron
 from visualize import draw_dot, format_number, record_text
+from visualize.dot import build
 from visualize.style import GRAD_SCALE, RED, grad_colours
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="system Graphviz not on PATH")
@@ -273,13 +274,35 @@ def box_label(source: str, name: str) -> str:
 def test_a_collapsed_neuron_shows_the_largest_weight_gradient_and_is_coloured_by_it() -> None:
     out, model = two_neurons()
     alive = model.layers[0].neurons[1]
-    top = max(abs(p.grad) for p in alive.parameters())
+    top = max(abs(w.grad) for w in alive.w)  # the weights: the bias is not one
     assert top > 0
     src = draw_dot(out, collapse=("Neuron",)).source
     label = box_label(src, "Layer 1 / Neuron 2" if "Layer 1 / Neuron 2" in src else "Neuron 2")
     assert f"max \\|grad w\\| {format_number(top)}" in label
     assert f'fillcolor="{grad_colours(top)[0]}"' in label
     assert "DEAD" not in label
+
+
+def test_the_box_summary_is_over_the_weights_and_leaves_the_bias_out() -> None:
+    x = [Value(0.5, label="x1"), Value(-0.25, label="x2")]
+    y = Neuron(2, activation="linear", seed=0)(x)
+    y.backward()
+    # y = w . x + b: dy/dw_i = x_i, while dy/db = 1 is larger than either
+    top = max(abs(v.data) for v in x)
+    label = box_label(draw_dot(y, collapse=("Neuron",)).source, "Neuron")
+    assert f"max \\|grad w\\| {format_number(top)}" in label, label
+    assert f'fillcolor="{grad_colours(top)[0]}"' in label
+
+
+def test_a_box_is_dead_only_once_its_weight_gradients_are_known() -> None:
+    out, model = two_neurons()
+    dead = model.layers[0].neurons[0]
+    known = {w: 0.0 for w in dead.w}
+    cases = (({}, "?"), ({dead.w[0]: 0.0}, "?"), (known, "0"))
+    for grads, shown in cases:  # as step-by-step drawings see them: a step's known gradients
+        label = box_label(build(out, collapse=("Neuron",), grads=grads).source, "Neuron 1")
+        assert f"max \\|grad w\\| {shown}" in label
+        assert ("DEAD" in label) == (shown == "0")
 
 
 def test_a_neuron_whose_weight_gradients_are_all_zero_is_marked_dead() -> None:

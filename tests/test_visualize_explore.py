@@ -189,3 +189,40 @@ def test_the_browser_flags_have_one_definition() -> None:
     text = script.read_text(encoding="utf-8")
     assert "from visualize.browser import CHROMIUM_ARGS" in text
     assert not any(flag in text for flag in CHROMIUM_ARGS)  # no second copy of any flag
+
+
+def box_texts(page: Any, box: str) -> list[str]:
+    g = page.locator(f".view:not([hidden]) g.node[data-id='{box}']")
+    return [t.replace("\xa0", " ").strip() for t in g.locator("text").all_text_contents()]
+
+
+def test_in_chromium_a_box_turns_dead_only_at_the_step_its_weights_are_reached(
+    browser: Any, tmp_path: Path
+) -> None:
+    out = mlp()
+    order = topological_order(out)
+    data = page_data(explore(out).html)
+    view = data["views"][1]  # neurons collapsed
+    dead = [b for b, ws in view["weights"].items() if all(order[i].grad == 0 for i in ws)]
+    assert dead  # seed 0 has dead ReLUs
+    box = dead[0]
+    weights = {order[i] for i in view["weights"][box]}
+    # The step whose node passes gradients to these weights: the neuron's w.x+b
+    reached = next(
+        k for k, (node, _) in enumerate(backward_steps(out), 1) if weights & set(node.parents)
+    )
+    path = explore(out, tmp_path / "mlp.html").path
+    assert path is not None
+    page, problems = open_page(browser, path)
+    page.get_by_role("button", name="neurons collapsed").click()
+    g = page.locator(f".view:not([hidden]) g.node[data-id='{box}']")
+    for step, is_dead in ((0, False), (reached - 1, False), (reached, True), (len(order), True)):
+        page.keyboard.press("Home")
+        for _ in range(step):
+            page.keyboard.press("ArrowRight")
+        assert page.locator("#count").text_content() == f"{step} / {len(order)}"
+        assert ("DEAD" in box_texts(page, box)) == is_dead, (step, box_texts(page, box))
+        assert ("dead" in (g.get_attribute("class") or "").split()) == is_dead
+        stroke = g.locator("path").first.evaluate("e => getComputedStyle(e).strokeDasharray")
+        assert (stroke != "none") == is_dead, stroke
+    assert problems == []

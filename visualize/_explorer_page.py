@@ -32,6 +32,11 @@ main { flex: 1; display: flex; min-height: 0; }
 #info td { padding: .15em .4em .15em 0; vertical-align: top; }
 #info .sum { font-family: monospace; white-space: pre-wrap; }
 g.node { cursor: pointer; }
+/* A collapsed box is dead only once its weights' gradients are known (set per step). */
+g.node.dead > path, g.node.dead > polygon { stroke: #d62728; stroke-width: 3px;
+  stroke-dasharray: 6 4; }
+g.node.alive > path, g.node.alive > polygon { stroke: #555555; stroke-width: 1px;
+  stroke-dasharray: none; }
 g.node.current > path, g.node.current > polygon, g.node.current > ellipse {
   stroke: #e6550d; stroke-width: 4px; }
 g.node.selected > path, g.node.selected > polygon, g.node.selected > ellipse {
@@ -108,16 +113,17 @@ function showValues(v) {
       g.dataset.grad = r ? r[1] : "";
       paint(g, r ? r[1] : null);
     } else if (id[0] === "m") {
-      showBox(g, D.views[view].members[id]);
+      showBox(g, D.views[view].weights[id]);
     }
   }
 }
 
-function showBox(g, members) {
-  const params = members.filter((i) => D.nodes[i].parents.length === 0);
-  if (!params.length) return;
+function showBox(g, weights) {
+  // The summary visualize.graph.weight_summary defines: max |grad| of the weights (no bias),
+  // unknown while any weight's gradient is; dead once they are all known and all 0.
+  if (!weights || !weights.length) return;
   let best = null;
-  for (const i of params) {
+  for (const i of weights) {
     const r = running[i];
     if (r === null) { best = null; break; }
     if (best === null || Math.abs(Number(r[1])) > Math.abs(Number(best[1]))) best = r;
@@ -125,6 +131,11 @@ function showBox(g, members) {
   const t = fieldText(g, "max |grad w|");
   if (t) t.textContent = "max |grad w| " + (best ? best[0].replace(/^-/, "") : "?");
   paint(g, best ? best[1] : null);
+  const dead = best !== null && Number(best[1]) === 0;
+  const mark = fieldText(g, "DEAD") || g.querySelector("text[data-dead]");
+  if (mark) { mark.dataset.dead = "1"; mark.textContent = dead ? "DEAD" : ""; }
+  g.classList.toggle("dead", dead);
+  g.classList.toggle("alive", !dead);
 }
 
 function highlight(v) {

@@ -186,6 +186,7 @@ def build(
         ]
         for key, bid in scene.box_ids.items()
     }
+    out.weights = scene.weights
     return out
 
 

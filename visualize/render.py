@@ -45,6 +45,8 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]
     summary = "a graph"
     members: dict[str, list[int]] = {}  # noqa: RUF012 - replaced per drawing, never mutated
     """Each collapsed box's id and the topological indices of the values inside it."""
+    weights: dict[str, list[int]] = {}  # noqa: RUF012 - replaced per drawing, never mutated
+    """Each collapsed box's id and the topological indices of its weights (no bias)."""
 
     def _repr_image_svg_xml(self) -> str:
         return to_bytes(self, "svg").decode("utf-8")
