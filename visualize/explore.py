@@ -6,6 +6,7 @@ import html
 import json
 import os
 import re
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,7 @@ def explore(
     views = _views(root, graph, rankdir, max_nodes, timeout)
     data = _data(root, graph)
     data["views"] = [
-        {"name": name, "members": drawing.members, "weights": drawing.weights}
+        {"name": name, "groups": {k: asdict(g) for k, g in drawing.groups.items()}}
         for name, _, drawing in views
     ]
     parts = {

@@ -51,8 +51,8 @@ class Scene:
     edges: list[tuple[str, str, Attrs]] = field(default_factory=list)
     statements: dict[str, Attrs] = field(default_factory=dict)
     box_ids: dict[int, str] = field(default_factory=dict)
-    weights: dict[str, list[int]] = field(default_factory=dict)
-    """Each collapsed box's weights, by topological index (what its summary is taken over)."""
+    cluster_calls: dict[str, Scope] = field(default_factory=dict)
+    """Each cluster's DOT name and its call, once the scene is written."""
 
     def rep(self, node: Value) -> str:
         """The DOT node that stands for a value: its own, or its collapsed call's box."""
@@ -182,7 +182,6 @@ def _add_box(scene: Scene, box: Scope, inside: list[Value]) -> None:
     ]
     summary = Box(box, inside, outputs, weights(g, inside))
     scene.add(bid, _box_node(summary, scene.style), box.parent)
-    scene.weights[bid] = [g.index[w] for w in summary.weights]
     seen: set[str] = set()
     for node in inside:
         for parent in node.parents:
