@@ -237,21 +237,43 @@ def fill_scene(scene: Scene, label_of: Mapping[Value, str]) -> None:
 
 
 def _bundle(scene: Scene) -> None:
-    """Where every box of one layer feeds every box of the next, draw one junction between
-    them: n + m edges that say "all to all" instead of n x m that fill the page."""
+    """Where every box of one layer feeds every box of the next, draw one junction
+    between them: n + m edges that say "all to all" instead of n x m that fill the page. The
+    junction sits inside the call around both layers, between their columns, so it pulls the
+    two columns level rather than to one side of the drawing."""
     pairs: dict[tuple[int, int], list[int]] = {}
-    for k, (tail, head, _) in enumerate(scene.edges):
-        if tail[0] == head[0] == "m" and (s := scene.where[tail]) and (t := scene.where[head]):
-            pairs.setdefault((id(s), id(t)), []).append(k)
+    sides: dict[tuple[int, int], tuple[Scope, Scope]] = {}
+    for k, (tail, head, attrs) in enumerate(scene.edges):
+        found = _siblings(scene.where.get(tail), scene.where.get(head))
+        if found is None or "label" in attrs or tail[0] != "m" or head[0] != "m":
+            continue  # an edge with attributes (a highlighted step) is drawn as it is
+        key = (id(found[0]), id(found[1]))
+        pairs.setdefault(key, []).append(k)
+        sides[key] = found
     drop: set[int] = set()
-    for group in pairs.values():
+    for key, group in pairs.items():
         tails = list(dict.fromkeys(scene.edges[k][0] for k in group))
         heads = list(dict.fromkeys(scene.edges[k][1] for k in group))
         if len(tails) < 2 or len(heads) < 2 or len(group) != len(tails) * len(heads):
             continue
         drop.update(group)
         hub = f"j{len(drop)}"
-        scene.add(hub, {"shape": "point", "width": "0.08", "color": "#70708c"}, None)
+        point = {"shape": "point", "width": "0.08", "color": "#70708c"}
+        scene.add(hub, point, sides[key][0].parent)
         scene.edges += [(t, hub, {"color": "#70708c", "arrowhead": "none"}) for t in tails]
         scene.edges += [(hub, h, {"color": "#70708c"}) for h in heads]
     scene.edges = [e for k, e in enumerate(scene.edges) if k not in drop]
+
+
+def _siblings(tail: Scope | None, head: Scope | None) -> tuple[Scope, Scope] | None:
+    """The two calls, children of one call, that hold ``tail`` and ``head`` (layer 1 and
+    layer 2 of one MLP call, say); None when either is outside every call or they are one."""
+    if tail is None or head is None:
+        return None
+    a, b = tail.path(), head.path()
+    n = 0
+    while n < min(len(a), len(b)) and a[n] is b[n]:
+        n += 1
+    if n == 0 or n == len(a) or n == len(b):
+        return None
+    return a[n], b[n]
