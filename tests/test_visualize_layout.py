@@ -257,3 +257,15 @@ def test_the_all_to_all_junction_sits_between_the_columns_not_below_them(
     for _, _, top, _, bottom in (first, second):
         # within the middle half of each column: it pulls them level, not to one side
         assert top + (bottom - top) / 4 <= hub <= bottom - (bottom - top) / 4, (hub, top, bottom)
+
+
+@needs_dot
+@pytest.mark.parametrize("sizes", [[4, 4, 1], [3, 5, 1], [2, 2, 1], [4, 4, 4, 1], [8, 3, 1]])
+def test_every_layer_column_starts_at_the_same_height(sizes: list[int]) -> None:
+    drawing = draw_dot(mlp(sizes), collapse=())
+    boxes = {b[0]: b for b in cluster_boxes(run_dot(drawing))}
+    layers = [boxes[f"Layer {k}"] for k in range(1, len(sizes) + 1)]
+    tops = [top for _, _, top, _, _ in layers]
+    assert max(tops) - min(tops) <= 12, tops  # points: the columns start level
+    lefts = [left for _, left, _, _, _ in layers]
+    assert lefts == sorted(lefts)  # and still read left to right
