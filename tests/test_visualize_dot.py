@@ -343,6 +343,16 @@ def test_focus_draws_a_neighbourhood_with_stubs_naming_what_was_cut() -> None:
         draw_dot(y, focus=middle, last=3)
 
 
+def test_a_focus_inside_an_mlp_keeps_every_stub_dashed() -> None:
+    out = MLP(2, [4, 4, 1], seed=0)([Value(0.5, label="x1"), Value(-1.0, label="x2")])
+    out.backward()
+    src = draw_dot(out, focus=out.parents[5], depth=2).source
+    stubs = re.findall(r"^\s*([su]\d+) \[", src, re.M)
+    dashed = re.findall(r"^\s*(\w+) -> (\w+) \[[^\n]*style=dashed", src, re.M)
+    assert len(stubs) >= 2 and len(dashed) == len(stubs)
+    assert {t if t[0] == "s" else h for t, h in dashed} == set(stubs)  # each stub, its own edge
+
+
 def test_last_draws_the_final_ops_and_their_operands() -> None:
     x = Value(0.5, label="x")
     y = x

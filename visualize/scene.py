@@ -320,8 +320,8 @@ def _entries(scene: Scene) -> None:
 def _layer_entered(scene: Scene, tail: str, head: str) -> Scope | None:
     """The layer (a call around ``head``'s neuron) that the edge enters from outside, if any."""
     inner = scene.where.get(head)
-    if head[0] != "o" or inner is None or inner.parent is None:
-        return None
+    if tail[0] not in "vm" or head[0] != "o" or inner is None or inner.parent is None:
+        return None  # a stub (a view's cut) keeps its own dashed edge
     layer = inner.parent
     outer = scene.where.get(tail)
     if outer is not None and any(s is layer for s in outer.path()):
