@@ -59,8 +59,16 @@ def drawings() -> dict[str, Callable[[], object]]:
     }
 
 
+_FIND_CLUSTER = """([layer, neuron]) => {
+  const g = D.views[0].groups;
+  return Object.keys(g).find((n) => g[n].title === neuron && g[n].parent
+    && g[g[n].parent].title === layer);
+}"""
+
+
 def screenshot(page: Path, out: Path) -> Path | None:
-    """The explorer after five steps, a node clicked, as a student would see it."""
+    """The explorer after five steps, a node clicked and a neuron collapsed, as a student
+    would see it."""
     chromium = find_chromium()
     try:
         from playwright.sync_api import sync_playwright
@@ -76,6 +84,10 @@ def screenshot(page: Path, out: Path) -> Path | None:
         for _ in range(5):
             tab.keyboard.press("ArrowRight")
         tab.locator("g.node[data-id='v55']").click()  # the output: its chain-rule shares
+        # Layer 2's neuron 2 (dead on this input) collapsed into one box: its weights' grads
+        # are not known yet at step 5, so it is not marked DEAD yet.
+        cluster = tab.evaluate(_FIND_CLUSTER, ["Layer 2", "Neuron 2"])
+        tab.locator(f".view:not([hidden]) text[data-collapse='{cluster}']").click()
         data = tab.screenshot()
         browser.close()
     return write_atomic(out, data)

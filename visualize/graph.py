@@ -120,7 +120,8 @@ def _is_input_operand(leaf: Value, user: Value) -> bool:
 
 def names(order: Iterable[Value]) -> dict[Value, str]:
     """A readable name for every node: its label, else ``t1``, ``t2``, ... for unnamed op
-    results in the order they were computed, else a constant's value.
+    results in topological order (each after its operands: for one expression written out,
+    the order Python computed it), else a constant's value.
 
     Example:
         >>> x = Value(2.0, label="x"); y = (x * 3).tanh()
