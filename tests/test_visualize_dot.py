@@ -365,3 +365,22 @@ def test_last_draws_the_final_ops_and_their_operands() -> None:
     # tanh(y) and its x, plus the op that made x's operand, whose inputs are a stub
     assert sorted(ops) == ["tanh", "tanh", "\u00d7"]
     assert "y | data" in src and src.count("style=dashed") == 1  # one stub: "from t..."
+
+
+def test_a_step_inside_a_network_highlights_its_path_through_the_layer_junction() -> None:
+    out = MLP(2, [3, 2, 1], seed=0)([Value(0.5, label="x1"), Value(-1.0, label="x2")])
+    out.backward()
+    layer2 = out.parents[3]  # the output's operands: w1, w2, then layer 2's outputs
+    current = layer2.parents[0]  # that neuron's w.x+b, fed by all three of layer 1's outputs
+    assert current.op == "dot+b" and len(current.parents) == 3 + 3 + 1
+    plain = build(out, collapse=(), named=True).source
+    step = build(out, collapse=(), named=True, current=current, grads={}).source
+
+    def junctions(src: str) -> list[str]:
+        return re.findall(r"^\s*(e\d+) \[", src, re.M)
+
+    assert junctions(step) == junctions(plain) and len(junctions(plain)) == 3  # one per layer
+    labelled = re.findall(r"^\s*(\w+) -> (\w+) \[[^\n]*label=", step, re.M)
+    assert len(labelled) == len(current.parents)  # each operand's edge, labelled once
+    into_junction = [tail for tail, head in labelled if head.startswith("e")]
+    assert len(into_junction) == 3  # layer 1's outputs, reached through the junction

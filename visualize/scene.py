@@ -293,9 +293,9 @@ def _entries(scene: Scene) -> None:
     """
     edges_into: dict[int, list[int]] = {}
     layers: dict[int, Scope] = {}
-    for k, (tail, head, attrs) in enumerate(scene.edges):
+    for k, (tail, head, _) in enumerate(scene.edges):
         layer = _layer_entered(scene, tail, head)
-        if layer is not None and "label" not in attrs:  # a step's labelled edge stays as it is
+        if layer is not None:
             edges_into.setdefault(id(layer), []).append(k)
             layers[id(layer)] = layer
     drop: set[int] = set()
@@ -306,10 +306,16 @@ def _entries(scene: Scene) -> None:
         if len(tails) < 2 or len(group) != len(tails) * len(heads):
             continue
         drop.update(group)
-        hub = f"e{len(drop)}"
+        # A step's highlighted edges (operand <- op, labelled with the local derivative) run
+        # through the junction too: operand <- junction carries the label, junction <- op the
+        # colour, so every step's picture keeps one layout.
+        hot = {scene.edges[k][0]: scene.edges[k][2] for k in group if "label" in scene.edges[k][2]}
+        hot_heads = {scene.edges[k][1] for k in group if "label" in scene.edges[k][2]}
+        hub = f"e{len(hubs)}"
         scene.add(hub, {"shape": "point", "width": "0.08", "color": "#70708c"}, layers[key])
-        scene.edges += [(t, hub, {"arrowhead": "none"}) for t in tails]
-        scene.edges += [(hub, h, {}) for h in heads]
+        scene.edges += [(t, hub, hot.get(t, {"arrowhead": "none"})) for t in tails]
+        back = {k: v for k, v in next(iter(hot.values()), {}).items() if k != "label"}
+        scene.edges += [(hub, h, back if h in hot_heads else {}) for h in heads]
         hubs.append(hub)
     scene.edges = [e for k, e in enumerate(scene.edges) if k not in drop]
     # Measured on MLPs of 1 to 4 inputs and 1 to 16 neurons a layer: weight 10 lines the tops
