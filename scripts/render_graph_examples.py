@@ -7,7 +7,6 @@ skipped with a note when they are missing.
 
 from __future__ import annotations
 
-import shutil
 import sys
 import tempfile
 from collections.abc import Callable
@@ -16,18 +15,9 @@ from pathlib import Path
 from autograd_lite import Value
 from autograd_lite.nn import MLP
 from visualize import draw_dot, explore, render, render_backward_steps, write_atomic
+from visualize.browser import CHROMIUM_ARGS, find_chromium
 
 IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def neuron() -> Value:
@@ -69,9 +59,17 @@ def drawings() -> dict[str, Callable[[], object]]:
     }
 
 
+_FIND_CLUSTER = """([layer, neuron]) => {
+  const g = D.views[0].groups;
+  return Object.keys(g).find((n) => g[n].title === neuron && g[n].parent
+    && g[g[n].parent].title === layer);
+}"""
+
+
 def screenshot(page: Path, out: Path) -> Path | None:
-    """The explorer after five steps, a node clicked, as a student would see it."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    """The explorer after five steps, a node clicked and a neuron collapsed, as a student
+    would see it."""
+    chromium = find_chromium()
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -80,12 +78,16 @@ def screenshot(page: Path, out: Path) -> Path | None:
         print("skipped the explorer screenshot: needs chromium and playwright", file=sys.stderr)
         return None
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
         tab = browser.new_page(viewport={"width": 1400, "height": 820})
         tab.goto(page.resolve().as_uri())
         for _ in range(5):
             tab.keyboard.press("ArrowRight")
         tab.locator("g.node[data-id='v55']").click()  # the output: its chain-rule shares
+        # Layer 2's neuron 2 (dead on this input) collapsed into one box: its weights' grads
+        # are not known yet at step 5, so it is not marked DEAD yet.
+        cluster = tab.evaluate(_FIND_CLUSTER, ["Layer 2", "Neuron 2"])
+        tab.locator(f".view:not([hidden]) text[data-collapse='{cluster}']").click()
         data = tab.screenshot()
         browser.close()
     return write_atomic(out, data)

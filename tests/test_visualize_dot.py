@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from autograd_lite import Value
 from autograd_lite.nn import MLP, Neuron
 from visualize import draw_dot, format_number, record_text
+from visualize.dot import build
 from visualize.style import GRAD_SCALE, RED, grad_colours
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="system Graphviz not on PATH")
@@ -244,8 +245,10 @@ def test_edges_into_a_module_box_span_extra_ranks_so_boxes_never_share_a_column(
     model = MLP(2, [2, 1], seed=0)
     out = model([Value(0.5, label="x1"), Value(-1.0, label="x2")])
     source = draw_dot(out, collapse=()).source
-    # 2 inputs -> 2 first-layer neurons, and 2 first-layer outputs -> the last neuron
-    assert source.count("minlen=3") == 4 + 2
+    # Into each layer through its entry point: 2 inputs -> layer 1's entry -> 2 neurons, and
+    # 2 first-layer outputs -> layer 2's entry -> the last neuron
+    drawn = [line for line in source.splitlines() if "invis" not in line]
+    assert sum("minlen=3" in line for line in drawn) == (2 + 2) + (2 + 1)
     plain = (Value(1.0, label="a") * Value(2.0, label="b")).tanh()
     assert "minlen" not in draw_dot(plain).source
 
@@ -273,13 +276,35 @@ def box_label(source: str, name: str) -> str:
 def test_a_collapsed_neuron_shows_the_largest_weight_gradient_and_is_coloured_by_it() -> None:
     out, model = two_neurons()
     alive = model.layers[0].neurons[1]
-    top = max(abs(p.grad) for p in alive.parameters())
+    top = max(abs(w.grad) for w in alive.w)  # the weights: the bias is not one
     assert top > 0
     src = draw_dot(out, collapse=("Neuron",)).source
     label = box_label(src, "Layer 1 / Neuron 2" if "Layer 1 / Neuron 2" in src else "Neuron 2")
     assert f"max \\|grad w\\| {format_number(top)}" in label
     assert f'fillcolor="{grad_colours(top)[0]}"' in label
     assert "DEAD" not in label
+
+
+def test_the_box_summary_is_over_the_weights_and_leaves_the_bias_out() -> None:
+    x = [Value(0.5, label="x1"), Value(-0.25, label="x2")]
+    y = Neuron(2, activation="linear", seed=0)(x)
+    y.backward()
+    # y = w . x + b: dy/dw_i = x_i, while dy/db = 1 is larger than either
+    top = max(abs(v.data) for v in x)
+    label = box_label(draw_dot(y, collapse=("Neuron",)).source, "Neuron")
+    assert f"max \\|grad w\\| {format_number(top)}" in label, label
+    assert f'fillcolor="{grad_colours(top)[0]}"' in label
+
+
+def test_a_box_is_dead_only_once_its_weight_gradients_are_known() -> None:
+    out, model = two_neurons()
+    dead = model.layers[0].neurons[0]
+    known = {w: 0.0 for w in dead.w}
+    cases = (({}, "?"), ({dead.w[0]: 0.0}, "?"), (known, "0"))
+    for grads, shown in cases:  # as step-by-step drawings see them: a step's known gradients
+        label = box_label(build(out, collapse=("Neuron",), grads=grads).source, "Neuron 1")
+        assert f"max \\|grad w\\| {shown}" in label
+        assert ("DEAD" in label) == (shown == "0")
 
 
 def test_a_neuron_whose_weight_gradients_are_all_zero_is_marked_dead() -> None:
@@ -318,6 +343,16 @@ def test_focus_draws_a_neighbourhood_with_stubs_naming_what_was_cut() -> None:
         draw_dot(y, focus=middle, last=3)
 
 
+def test_a_focus_inside_an_mlp_keeps_every_stub_dashed() -> None:
+    out = MLP(2, [4, 4, 1], seed=0)([Value(0.5, label="x1"), Value(-1.0, label="x2")])
+    out.backward()
+    src = draw_dot(out, focus=out.parents[5], depth=2).source
+    stubs = re.findall(r"^\s*([su]\d+) \[", src, re.M)
+    dashed = re.findall(r"^\s*(\w+) -> (\w+) \[[^\n]*style=dashed", src, re.M)
+    assert len(stubs) >= 2 and len(dashed) == len(stubs)
+    assert {t if t[0] == "s" else h for t, h in dashed} == set(stubs)  # each stub, its own edge
+
+
 def test_last_draws_the_final_ops_and_their_operands() -> None:
     x = Value(0.5, label="x")
     y = x
@@ -330,3 +365,22 @@ def test_last_draws_the_final_ops_and_their_operands() -> None:
     # tanh(y) and its x, plus the op that made x's operand, whose inputs are a stub
     assert sorted(ops) == ["tanh", "tanh", "\u00d7"]
     assert "y | data" in src and src.count("style=dashed") == 1  # one stub: "from t..."
+
+
+def test_a_step_inside_a_network_highlights_its_path_through_the_layer_junction() -> None:
+    out = MLP(2, [3, 2, 1], seed=0)([Value(0.5, label="x1"), Value(-1.0, label="x2")])
+    out.backward()
+    layer2 = out.parents[3]  # the output's operands: w1, w2, then layer 2's outputs
+    current = layer2.parents[0]  # that neuron's w.x+b, fed by all three of layer 1's outputs
+    assert current.op == "dot+b" and len(current.parents) == 3 + 3 + 1
+    plain = build(out, collapse=(), named=True).source
+    step = build(out, collapse=(), named=True, current=current, grads={}).source
+
+    def junctions(src: str) -> list[str]:
+        return re.findall(r"^\s*(e\d+) \[", src, re.M)
+
+    assert junctions(step) == junctions(plain) and len(junctions(plain)) == 3  # one per layer
+    labelled = re.findall(r"^\s*(\w+) -> (\w+) \[[^\n]*label=", step, re.M)
+    assert len(labelled) == len(current.parents)  # each operand's edge, labelled once
+    into_junction = [tail for tail, head in labelled if head.startswith("e")]
+    assert len(into_junction) == 3  # layer 1's outputs, reached through the junction

@@ -6,7 +6,6 @@ import html
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -16,18 +15,9 @@ from autograd_lite import Value, topological_order
 from autograd_lite.nn import MLP
 from visualize import Explorer, explore, format_number
 from visualize.backprop import backward_steps
+from visualize.browser import CHROMIUM_ARGS, find_chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM = find_chromium()
 
 
 def loss() -> Value:
@@ -39,10 +29,15 @@ def loss() -> Value:
 
 
 def mlp() -> Value:
-    out = MLP(2, [4, 4, 1], seed=0)([Value(0.5, label="x1"), Value(-1.0, label="x2")])
+    return mlp_and_model()[0]
+
+
+def mlp_and_model() -> tuple[Value, MLP]:
+    model = MLP(2, [4, 4, 1], seed=0)
+    out = model([Value(0.5, label="x1"), Value(-1.0, label="x2")])
     out.label = "out"
     out.backward()
-    return out
+    return out, model
 
 
 def page_data(page: str) -> Any:
@@ -111,7 +106,7 @@ def browser() -> Any:
     except ImportError:
         missing("playwright is not installed (pip install playwright)")
     with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
         yield launched
         launched.close()
 
@@ -173,9 +168,11 @@ def test_in_chromium_collapse_expand_pan_and_zoom(browser: Any, tmp_path: Path) 
     page.get_by_role("button", name="neurons collapsed").click()
     boxes = page.locator(".view:not([hidden]) g.node[data-id^='m']")
     assert boxes.count() == 9  # 4 + 4 + 1 neuron boxes
-    boxes.first.click()  # a box expands into the view with every value
+    boxes.first.click()  # a box opens in the view with every value, the others stay closed
     assert page.get_by_role("button", name="every value").get_attribute("aria-pressed") == "true"
     assert page.locator(".view:not([hidden]) g.node.selected").count() == 1
+    covers = page.locator(".view:not([hidden]) g.cover")
+    assert covers.count() == 8 and all(c.is_visible() for c in covers.all())
     pane = page.locator(".view:not([hidden]) .pane")
 
     def where() -> list[float]:
@@ -192,3 +189,119 @@ def test_in_chromium_collapse_expand_pan_and_zoom(browser: Any, tmp_path: Path) 
     page.mouse.up()
     assert where() == pytest.approx([x + 100, y + 50, k], rel=1e-3)
     assert problems == []
+
+
+def test_the_browser_flags_have_one_definition() -> None:
+    script = Path(__file__).resolve().parent.parent / "scripts" / "render_graph_examples.py"
+    text = script.read_text(encoding="utf-8")
+    assert "from visualize.browser import CHROMIUM_ARGS" in text
+    assert not any(flag in text for flag in CHROMIUM_ARGS)  # no second copy of any flag
+
+
+def box_texts(page: Any, box: str) -> list[str]:
+    g = page.locator(f".view:not([hidden]) g.node[data-id='{box}']")
+    return [t.replace("\xa0", " ").strip() for t in g.locator("text").all_text_contents()]
+
+
+def test_in_chromium_a_box_turns_dead_only_at_the_step_its_weights_are_reached(
+    browser: Any, tmp_path: Path
+) -> None:
+    out = mlp()
+    order = topological_order(out)
+    data = page_data(explore(out).html)
+    view = data["views"][1]  # neurons collapsed
+    boxes = {b: group["weights"] for b, group in view["groups"].items() if b[0] == "m"}
+    dead = [b for b, ws in boxes.items() if all(order[i].grad == 0 for i in ws)]
+    assert dead  # seed 0 has dead ReLUs
+    box = dead[0]
+    weights = {order[i] for i in boxes[box]}
+    # The step whose node passes gradients to these weights: the neuron's w.x+b
+    reached = next(
+        k for k, (node, _) in enumerate(backward_steps(out), 1) if weights & set(node.parents)
+    )
+    path = explore(out, tmp_path / "mlp.html").path
+    assert path is not None
+    page, problems = open_page(browser, path)
+    page.get_by_role("button", name="neurons collapsed").click()
+    g = page.locator(f".view:not([hidden]) g.node[data-id='{box}']")
+    for step, is_dead in ((0, False), (reached - 1, False), (reached, True), (len(order), True)):
+        page.keyboard.press("Home")
+        for _ in range(step):
+            page.keyboard.press("ArrowRight")
+        assert page.locator("#count").text_content() == f"{step} / {len(order)}"
+        assert ("DEAD" in box_texts(page, box)) == is_dead, (step, box_texts(page, box))
+        assert ("dead" in (g.get_attribute("class") or "").split()) == is_dead
+        stroke = g.locator("path").first.evaluate("e => getComputedStyle(e).strokeDasharray")
+        assert (stroke != "none") == is_dead, stroke
+    assert problems == []
+
+
+def cluster_named(data: Any, title: str, parent: str | None) -> str:
+    """The DOT name of the every-value view's cluster with this title inside that parent."""
+    groups = data["views"][0]["groups"]
+    return next(
+        name
+        for name, g in groups.items()
+        if name.startswith("cluster_")
+        and g["title"] == title
+        and (g["parent"] and groups[g["parent"]]["title"]) == parent
+    )
+
+
+def test_in_chromium_collapse_and_expand_one_neuron_and_one_layer(
+    browser: Any, tmp_path: Path
+) -> None:
+    out, model = mlp_and_model()
+    order = topological_order(out)
+    data = page_data(explore(out).html)
+    neuron = cluster_named(data, "Neuron 2", "Layer 1")
+    layer = cluster_named(data, "Layer 1", "MLP")
+    mine = model.layers[0].neurons[1]
+    other = model.layers[0].neurons[0]
+    path = explore(out, tmp_path / "mlp.html").path
+    assert path is not None
+    page, problems = open_page(browser, path)
+    view = ".view:not([hidden])"
+
+    def visible(node: Value) -> bool:
+        return bool(page.locator(f"{view} g.node[data-id='v{order.index(node)}']").is_visible())
+
+    def cover(name: str) -> Any:
+        return page.locator(f"{view} g.cover[data-id='{name}']")
+
+    assert visible(mine.w[0]) and cover(neuron).count() == 0
+    page.locator(f"{view} text[data-collapse='{neuron}']").click()
+    assert cover(neuron).is_visible() and not visible(mine.w[0]) and not visible(mine.b)
+    assert visible(other.w[0]) and visible(model.layers[1].neurons[0].w[0])
+    texts = [t.strip() for t in cover(neuron).locator("text").all_text_contents()]
+    made = format_number(out_of(mine, order).data)
+    assert texts[:3] == ["\u25b8 Neuron 2", f"out {made}", "max |grad w| ?"]
+    page.keyboard.press("End")  # after backward: the largest weight gradient, bias left out
+    top = max(abs(w.grad) for w in mine.w)
+    assert f"max |grad w| {format_number(top)}" in cover(neuron).locator("text").all_text_contents()
+    page.keyboard.press("Home")
+    reached = next(
+        k for k, (node, _) in enumerate(backward_steps(out), 1) if set(mine.w) & set(node.parents)
+    )
+    for _ in range(reached):
+        page.keyboard.press("ArrowRight")
+    assert "current" in (cover(neuron).get_attribute("class") or "")  # the step is inside it
+
+    page.locator(f"{view} text[data-collapse='{layer}']").click()  # the whole layer
+    assert cover(layer).is_visible() and not cover(neuron).is_visible()
+    assert not visible(other.w[0]) and visible(model.layers[1].neurons[0].w[0])
+    assert "4 outs" in [t.strip() for t in cover(layer).locator("text").all_text_contents()]
+    cover(layer).click()  # expand the layer: its neuron 2 is still collapsed, as it was
+    assert cover(layer).count() == 1 and not cover(layer).is_visible()
+    assert cover(neuron).is_visible() and visible(other.w[0]) and not visible(mine.w[0])
+    cover(neuron).click()  # and back: every value of neuron 2 again
+    assert not cover(neuron).is_visible() and visible(mine.w[0]) and visible(mine.b)
+    page.screenshot(path=str(tmp_path / "collapse.png"))
+    assert problems == []
+
+
+def out_of(neuron: Any, order: list[Value]) -> Value:
+    """The value a neuron call made last: its output (after the activation)."""
+    params = set(neuron.parameters())
+    pre = next(n for n in order if params & set(n.parents))
+    return next(n for n in order if pre in n.parents)

@@ -228,3 +228,44 @@ def test_every_layer_lists_its_neurons_top_to_bottom_and_their_weights_in_order(
             )
             texts = [t for _, t in mine]
             assert texts == [f"w{j}" for j in range(1, len(texts))] + ["b"], (name, texts)
+
+
+def point_centres(svg: bytes) -> dict[str, float]:
+    """The y of each point-shaped node (the all-to-all junctions), by id."""
+    out = {}
+    for g in ET.fromstring(svg).iter(f"{SVG}g"):
+        shape = g.find(f"{SVG}ellipse")
+        if g.get("class") == "node" and shape is not None:
+            out[g.findtext(f"{SVG}title") or ""] = float(shape.get("cy", "nan"))
+    return out
+
+
+@needs_dot
+@pytest.mark.parametrize("sizes", [[16, 16, 1], [4, 4, 1], [6, 3, 1]])
+def test_the_all_to_all_junction_sits_between_the_columns_not_below_them(
+    sizes: list[int],
+) -> None:
+    drawing = draw_dot(mlp(sizes), collapse=("Neuron",))
+    assert "j" in {line.strip()[:1] for line in drawing.source.splitlines()}
+    svg = run_dot(drawing)
+    boxes = {b[0]: b for b in cluster_boxes(svg)}
+    hubs = {n: y for n, y in point_centres(svg).items() if n.startswith("j")}
+    assert len(hubs) == 1
+    (hub,) = hubs.values()
+    first, second = boxes["Layer 1"], boxes["Layer 2"]
+    assert first[3] < second[1]  # two columns, the junction between them
+    for _, _, top, _, bottom in (first, second):
+        # within the middle half of each column: it pulls them level, not to one side
+        assert top + (bottom - top) / 4 <= hub <= bottom - (bottom - top) / 4, (hub, top, bottom)
+
+
+@needs_dot
+@pytest.mark.parametrize("sizes", [[4, 4, 1], [3, 5, 1], [2, 2, 1], [4, 4, 4, 1], [8, 3, 1]])
+def test_every_layer_column_starts_at_the_same_height(sizes: list[int]) -> None:
+    drawing = draw_dot(mlp(sizes), collapse=())
+    boxes = {b[0]: b for b in cluster_boxes(run_dot(drawing))}
+    layers = [boxes[f"Layer {k}"] for k in range(1, len(sizes) + 1)]
+    tops = [top for _, _, top, _, _ in layers]
+    assert max(tops) - min(tops) <= 12, tops  # points: the columns start level
+    lefts = [left for _, left, _, _, _ in layers]
+    assert lefts == sorted(lefts)  # and still read left to right

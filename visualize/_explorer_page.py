@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from ._explorer_collapse import COLLAPSE_SCRIPT
+
 __all__ = ["PAGE"]
 
 _STYLE = """
@@ -31,10 +33,19 @@ main { flex: 1; display: flex; min-height: 0; }
 #info table { border-collapse: collapse; }
 #info td { padding: .15em .4em .15em 0; vertical-align: top; }
 #info .sum { font-family: monospace; white-space: pre-wrap; }
+g.cluster > text[data-collapse] { cursor: pointer; }
+g.cluster > text[data-collapse]:hover { text-decoration: underline; }
 g.node { cursor: pointer; }
-g.node.current > path, g.node.current > polygon, g.node.current > ellipse {
+/* A collapsed box is dead only once its weights' gradients are known (set per step). */
+g.node.dead > path, g.node.dead > polygon, g.node.dead > rect {
+  stroke: #d62728; stroke-width: 3px; stroke-dasharray: 6 4; }
+g.node.alive > path, g.node.alive > polygon, g.node.alive > rect {
+  stroke: #555555; stroke-width: 1px; stroke-dasharray: none; }
+g.node.current > path, g.node.current > polygon, g.node.current > ellipse,
+g.node.current > rect {
   stroke: #e6550d; stroke-width: 4px; }
-g.node.selected > path, g.node.selected > polygon, g.node.selected > ellipse {
+g.node.selected > path, g.node.selected > polygon, g.node.selected > ellipse,
+g.node.selected > rect {
   stroke: #1f5fbf; stroke-width: 3px; stroke-dasharray: 5 3; }
 g.edge.hot > path { stroke: #e6550d; stroke-width: 3px; }
 g.edge.hot > polygon { fill: #e6550d; stroke: #e6550d; }
@@ -50,21 +61,29 @@ let step = 0, view = 0, selected = null, running = [];
 const views = [...document.querySelectorAll(".view")].map((el, k) => index(el, k));
 
 function index(el, k) {
-  const nodes = {}, edgesInto = {};
+  const nodes = {}, edgesInto = {}, clusters = {}, edges = [];
   for (const g of el.querySelectorAll("g.node")) {
     const id = g.querySelector("title").textContent;
     nodes[id] = g;
     g.dataset.id = id;
   }
   for (const g of el.querySelectorAll("g.edge")) {
-    const head = g.querySelector("title").textContent.split("->")[1];
+    const [tail, head] = g.querySelector("title").textContent.split("->");
     (edgesInto[head] = edgesInto[head] || []).push(g);
+    edges.push([tail, head, g]);
+  }
+  for (const g of el.querySelectorAll("g.cluster")) {
+    const name = g.querySelector("title").textContent;
+    if (D.views[k].groups[name]) clusters[name] = g;
   }
   const boxOf = {};
-  for (const [box, members] of Object.entries(D.views[k].members)) {
-    for (const i of members) boxOf[i] = box;
+  for (const [id, group] of Object.entries(D.views[k].groups)) {
+    if (id[0] === "m") for (const i of group.values) boxOf[i] = id;
   }
-  return { el, pane: el.querySelector(".pane"), nodes, edgesInto, boxOf, x: 10, y: 10, k: 1 };
+  const v = { el, pane: el.querySelector(".pane"), nodes, edgesInto, edges, clusters, boxOf,
+    groups: D.views[k].groups, collapsed: new Set(), covers: {}, coverOf: {}, x: 10, y: 10, k: 1 };
+  labelClusters(v);
+  return v;
 }
 
 function colour(exact) {
@@ -86,7 +105,7 @@ function replay(k) {
 }
 
 function paint(g, exact) {
-  const shape = g.querySelector("path, polygon, ellipse");
+  const shape = g.querySelector("path, polygon, ellipse, rect");
   const [fill, ink] = exact === null ? ["white", "black"] : colour(exact);
   if (shape) shape.setAttribute("fill", fill);
   for (const t of g.querySelectorAll("text")) t.setAttribute("fill", ink);
@@ -108,16 +127,18 @@ function showValues(v) {
       g.dataset.grad = r ? r[1] : "";
       paint(g, r ? r[1] : null);
     } else if (id[0] === "m") {
-      showBox(g, D.views[view].members[id]);
+      showBox(g, v.groups[id].weights);
     }
   }
+  for (const [name, g] of Object.entries(v.covers)) showBox(g, v.groups[name].weights);
 }
 
-function showBox(g, members) {
-  const params = members.filter((i) => D.nodes[i].parents.length === 0);
-  if (!params.length) return;
+function showBox(g, weights) {
+  // The summary visualize.graph.weight_summary defines: max |grad| of the weights (no bias),
+  // unknown while any weight's gradient is; dead once they are all known and all 0.
+  if (!weights || !weights.length) return;
   let best = null;
-  for (const i of params) {
+  for (const i of weights) {
     const r = running[i];
     if (r === null) { best = null; break; }
     if (best === null || Math.abs(Number(r[1])) > Math.abs(Number(best[1]))) best = r;
@@ -125,20 +146,32 @@ function showBox(g, members) {
   const t = fieldText(g, "max |grad w|");
   if (t) t.textContent = "max |grad w| " + (best ? best[0].replace(/^-/, "") : "?");
   paint(g, best ? best[1] : null);
+  const dead = best !== null && Number(best[1]) === 0;
+  const mark = fieldText(g, "DEAD") || g.querySelector("text[data-dead]");
+  if (mark) { mark.dataset.dead = "1"; mark.textContent = dead ? "DEAD" : ""; }
+  g.classList.toggle("dead", dead);
+  g.classList.toggle("alive", !dead);
+}
+
+function shown(v, id) {
+  // The element standing for a DOT node: itself, or the cover of a collapsed call around it.
+  const c = v.coverOf[id];
+  return c ? v.covers[c] : v.nodes[id];
 }
 
 function highlight(v) {
   for (const g of v.el.querySelectorAll(".current, .hot")) g.classList.remove("current", "hot");
   for (const g of v.el.querySelectorAll(".selected")) g.classList.remove("selected");
   if (selected !== null) {
-    const g = v.nodes["v" + selected] || v.nodes[v.boxOf[selected]];
+    const g = shown(v, v.boxOf[selected] || "v" + selected);
     if (g) g.classList.add("selected");
   }
   if (step === 0) return;
   const i = D.steps[step - 1].node;
   const box = v.boxOf[i];
   for (const id of box ? [box] : ["v" + i, "o" + i]) {
-    if (v.nodes[id]) v.nodes[id].classList.add("current");
+    const g = shown(v, id);
+    if (g) g.classList.add("current");
   }
   for (const e of v.edgesInto[box || "o" + i] || []) e.classList.add("hot");
 }
@@ -150,6 +183,7 @@ function render() {
   document.querySelectorAll("[data-set-view]").forEach((b) => {
     b.setAttribute("aria-pressed", String(Number(b.dataset.setView) === view));
   });
+  applyCollapse(v);
   showValues(v);
   highlight(v);
   $("count").textContent = step + " / " + N;
@@ -203,13 +237,16 @@ function showInfo() {
 }
 
 function select(id) {
-  if (id[0] === "m") {
-    selected = D.views[view].members[id].slice(-1)[0];
-    if (view > 0) { view -= 1; }  // clicking a collapsed box expands it
+  const v = views[view], before = view;
+  if (id.startsWith("cluster_")) {
+    v.collapsed.delete(id);  // a cover: expand the call again
+  } else if (id[0] === "m") {
+    openBox(id);
   } else if (id[0] === "v" || id[0] === "o") {
     selected = Number(id.slice(1));
   }
   render();
+  if (view !== before) fit();
 }
 
 function place(v) {
@@ -248,8 +285,11 @@ function wire() {
   });
   window.addEventListener("pointerup", () => { drag = null; stage.classList.remove("dragging"); });
   stage.addEventListener("click", (e) => {
+    if (moved) return;
     const g = e.target.closest("g.node");
-    if (g && !moved) select(g.dataset.id);
+    if (g) { select(g.dataset.id); return; }
+    const name = e.target.dataset.collapse;
+    if (name) { views[view].collapsed.add(name); render(); }
   });
   stage.addEventListener("wheel", (e) => {
     e.preventDefault();
@@ -264,7 +304,9 @@ function wire() {
   $("zoom-out").onclick = () => zoom(0.8, 0, 0);
   $("fit").onclick = fit;
   document.querySelectorAll("[data-set-view]").forEach((b) => {
-    b.onclick = () => { view = Number(b.dataset.setView); render(); fit(); };
+    b.onclick = () => {
+      view = Number(b.dataset.setView); views[view].collapsed.clear(); render(); fit();
+    };
   });
   document.addEventListener("keydown", (e) => {
     const keys = { ArrowRight: () => go(step + 1), ArrowLeft: () => go(step - 1),
@@ -284,7 +326,9 @@ function viewButtons() {
   });
   if (D.views.length < 2) group.style.display = "none";
 }
+"""
 
+START = """
 viewButtons();
 wire();
 render();
@@ -312,7 +356,8 @@ PAGE = (
 <div class="group" id="views"></div>
 <div class="group"><button id="zoom-out" title="zoom out (-)">&minus;</button>
 <button id="zoom-in" title="zoom in (+)">+</button><button id="fit">fit</button></div>
-<span class="keys">&larr; &rarr; step, drag to pan, wheel to zoom, click a node</span>
+<span class="keys">&larr; &rarr; step, drag to pan, wheel to zoom, click a node;
+&#x25BE; name: collapse that neuron or layer, click its box to expand it</span>
 </header>
 <div id="caption"></div>
 <main><div id="stage">__VIEWS__</div>
@@ -320,6 +365,8 @@ PAGE = (
 <script type="application/json" id="data">__DATA__</script>
 <script>"""
     + _SCRIPT
+    + COLLAPSE_SCRIPT
+    + START
     + """</script>
 </body></html>
 """

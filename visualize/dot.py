@@ -16,6 +16,7 @@ import graphviz
 from autograd_lite import Scope, Value
 
 from .graph import Graph, counts, last_ops, names, neighbourhood
+from .groups import groups
 from .layout import LEGEND_HEIGHT, MAX_ASPECT, aspect, legend
 from .render import Drawing
 from .scene import Attrs, Scene, Style, fill_scene
@@ -178,14 +179,7 @@ def build(
     n_ops = sum(1 for n in keep if boxes[graph.index[n]] is None and n.parents)
     boxed = f", {len(scene.box_ids)} collapsed boxes" if scene.box_ids else ""
     out.summary = f"{n_values} values, {n_ops} ops{boxed}"
-    out.members = {
-        bid: [
-            i
-            for i, b in enumerate(boxes)
-            if b is not None and id(b) == key and graph.order[i] in keep
-        ]
-        for key, bid in scene.box_ids.items()
-    }
+    out.groups = groups(scene, scene.cluster_calls)
     return out
 
 
@@ -324,13 +318,12 @@ def _emit_cluster(
     key = tuple(s.name for s in scope.path())
     calls[key] = calls.get(key, 0) + 1
     title = scope.name if calls[key] == 1 else f"{scope.name} (call {calls[key]})"
-    with out.subgraph(name=f"cluster_{sum(calls.values()) - 1}") as sub:
+    name = f"cluster_{sum(calls.values()) - 1}"
+    scene.cluster_calls[name] = scope
+    with out.subgraph(name=name) as sub:
         sub.attr(label=record_text(title, record=False), **_CLUSTER)
         sub.attr(fillcolor=("#f6f6fa", "#eef2f8", "#ffffff")[min(depth, 2)])
         mine = [node for node, where in scene.where.items() if where is scope]
-        if scene.style.rankdir in ("LR", "RL"):
-            # Boxes too stack bottom-up in the order written (see `_in_order`).
-            pass
         for node in mine:
             sub.node(node, **scene.statements[node])
         for child in _in_order(children.get(id(scope), []), scene):

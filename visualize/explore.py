@@ -6,6 +6,7 @@ import html
 import json
 import os
 import re
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from ._explorer_page import PAGE
 from .backprop import Share, formula, trace
 from .dot import MAX_NODES, build
 from .graph import Graph, names
-from .render import DOT_TIMEOUT, to_bytes
+from .render import DOT_TIMEOUT, Drawing, to_bytes
 from .steps import step_caption
 from .style import GRAD_SCALE, RED, ZERO, format_number
 
@@ -100,7 +101,10 @@ def explore(
     graph = Graph.of(root)
     views = _views(root, graph, rankdir, max_nodes, timeout)
     data = _data(root, graph)
-    data["views"] = [{"name": name, "members": members} for name, _, members in views]
+    data["views"] = [
+        {"name": name, "groups": {k: asdict(g) for k, g in drawing.groups.items()}}
+        for name, _, drawing in views
+    ]
     parts = {
         "DATA": _json(data),
         "VIEWS": "".join(_view_html(k, svg) for k, (_, svg, _) in enumerate(views)),
@@ -116,9 +120,9 @@ def explore(
 
 def _views(
     root: Value, graph: Graph, rankdir: str, max_nodes: int | None, timeout: float | None
-) -> list[tuple[str, str, dict[str, list[int]]]]:
-    """Each view that differs from the last and fits: (name, its SVG, box id -> members)."""
-    out: list[tuple[str, str, dict[str, list[int]]]] = []
+) -> list[tuple[str, str, Drawing]]:
+    """Each view that differs from the last and fits: (name, its SVG, its drawing)."""
+    out: list[tuple[str, str, Drawing]] = []
     seen: set[str] = set()
     for name, kinds in _VIEWS:
         try:
@@ -131,7 +135,7 @@ def _views(
             continue
         seen.add(drawing.source)
         svg = to_bytes(drawing, "svg", timeout=timeout).decode("utf-8")
-        out.append((name, svg[svg.index("<svg") :], drawing.members))
+        out.append((name, svg[svg.index("<svg") :], drawing))
     if not out:
         raise ValueError(
             f"even with layers collapsed the graph has more than max_nodes={max_nodes} nodes; "

@@ -6,6 +6,7 @@ Graphviz and reads only the engine's public node API.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ from autograd_lite import Scope, Value, topological_order
 
 from .style import format_number
 
-__all__ = ["Graph", "names", "neighbourhood", "last_ops"]
+__all__ = ["Graph", "names", "neighbourhood", "last_ops", "weights", "weight_summary"]
 
 # Fused ops whose operands are (weights..., inputs..., [bias]): the weights and bias belong to
 # the neuron, the inputs come from outside it.
@@ -76,6 +77,39 @@ class Graph:
         return out
 
 
+def weights(graph: Graph, members: Iterable[Value]) -> list[Value]:
+    """The weights among a module call's nodes: its leaves, less the bias of each fused
+    ``w\u00b7x + b``. What a collapsed box summarises, in every drawing and in the explorer.
+
+    Example:
+        >>> from autograd_lite.nn import Neuron
+        >>> y = Neuron(2, seed=0)([1.0, 2.0]); g = Graph.of(y)
+        >>> [w.label for w in weights(g, [n for n, h in zip(g.order, g.homes) if h])]
+        ['w1', 'w2']
+    """
+    return [m for m in members if not m.parents and not _is_bias(graph, m)]
+
+
+def weight_summary(grads: Iterable[float | None]) -> float | None:
+    """The largest |grad| of a box's weights, or None while any of them is not known yet
+    (or there are none). A box whose summary is exactly 0 is dead: nothing reaches its weights.
+
+    Example:
+        >>> weight_summary([0.5, -2.0]), weight_summary([0.0, None]), weight_summary([0.0, -0.0])
+        (2.0, None, 0.0)
+    """
+    known = list(grads)
+    if not known or any(g is None for g in known):
+        return None
+    sizes = [abs(g) for g in known if g is not None]
+    # max() would keep or drop a nan depending on where it stands; a nan must show.
+    return math.nan if any(map(math.isnan, sizes)) else max(sizes)
+
+
+def _is_bias(graph: Graph, leaf: Value) -> bool:
+    return any(c.op == "dot+b" and c.parents[-1] is leaf for c in graph.consumers.get(leaf, ()))
+
+
 def _is_input_operand(leaf: Value, user: Value) -> bool:
     bias = _FUSED.get(user.op)
     if bias is None:
@@ -86,7 +120,8 @@ def _is_input_operand(leaf: Value, user: Value) -> bool:
 
 def names(order: Iterable[Value]) -> dict[Value, str]:
     """A readable name for every node: its label, else ``t1``, ``t2``, ... for unnamed op
-    results in the order they were computed, else a constant's value.
+    results in topological order (each after its operands: for one expression written out,
+    the order Python computed it), else a constant's value.
 
     Example:
         >>> x = Value(2.0, label="x"); y = (x * 3).tanh()

@@ -7,6 +7,7 @@ import subprocess
 import threading
 import time
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import graphviz
 
@@ -43,8 +44,8 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]
     """
 
     summary = "a graph"
-    members: dict[str, list[int]] = {}  # noqa: RUF012 - replaced per drawing, never mutated
-    """Each collapsed box's id and the topological indices of the values inside it."""
+    groups: dict[str, Any] = {}  # noqa: RUF012 - replaced per drawing, never mutated
+    """Each cluster's and collapsed box's DOT name and what it holds (`visualize.groups.Group`)."""
 
     def _repr_image_svg_xml(self) -> str:
         return to_bytes(self, "svg").decode("utf-8")

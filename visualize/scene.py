@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 from autograd_lite import Scope, Value
 
-from .graph import Graph
+from .graph import Graph, weight_summary, weights
+from .junctions import bundle_boxes, layer_entries
 from .style import _HOT_OP, _OP, _OP_TEXT, DEAD, HOT, RED, format_number, grad_colours, record_text
 
-__all__ = ["Attrs", "Style", "Scene", "fill_scene"]
+__all__ = ["Attrs", "Box", "Style", "Scene", "fill_scene"]
 
 Attrs = dict[str, str]
 
@@ -51,6 +52,8 @@ class Scene:
     edges: list[tuple[str, str, Attrs]] = field(default_factory=list)
     statements: dict[str, Attrs] = field(default_factory=dict)
     box_ids: dict[int, str] = field(default_factory=dict)
+    cluster_calls: dict[str, Scope] = field(default_factory=dict)
+    """Each cluster's DOT name and its call, once the scene is written."""
 
     def rep(self, node: Value) -> str:
         """The DOT node that stands for a value: its own, or its collapsed call's box."""
@@ -96,25 +99,35 @@ def _value_node(node: Value, style: Style) -> Attrs:
     return {"label": _record(fields, style.rows, style.rankdir), "shape": "Mrecord", **attrs}
 
 
-def _box_node(scope: Scope, inside: list[Value], outputs: list[Value], style: Style) -> Attrs:
+@dataclass
+class Box:
+    """A collapsed call: its nodes in topological order, its outputs and its weights."""
+
+    scope: Scope
+    inside: list[Value]
+    outputs: list[Value]
+    weights: list[Value]
+
+
+def _box_node(box: Box, style: Style) -> Attrs:
     """A collapsed call on one line: its name, its output, and the largest |grad| of its
-    parameters, which it is coloured by; a call whose parameters all have gradient 0 is DEAD."""
-    params = [m for m in inside if not m.parents]
-    title = scope.name
-    if len(outputs) == 1 and outputs[0].label:
-        title += f" \u2192 {outputs[0].label}"
-    out = f"out {format_number(outputs[0].data)}" if len(outputs) == 1 else f"{len(outputs)} outs"
+    weights (`visualize.graph.weight_summary`; the bias is not a weight), which it is coloured
+    by. A call whose weight gradients are all known and all 0 is marked DEAD."""
+    title = box.scope.name
+    if len(box.outputs) == 1 and box.outputs[0].label:
+        title += f" \u2192 {box.outputs[0].label}"
+    outs = box.outputs
+    out = f"out {format_number(outs[0].data)}" if len(outs) == 1 else f"{len(outs)} outs"
     fields = [record_text(title), out]
     attrs: Attrs = {"fillcolor": "#f4f4f8", "fontcolor": "black"}
-    if style.show_grad and params:
-        known = [style.grad(p) for p in params]
-        top = None if None in known else max(abs(g) for g in known if g is not None)
+    if style.show_grad and box.weights:
+        top = weight_summary(style.grad(w) for w in box.weights)
         fields.append(record_text("max |grad w| " + ("?" if top is None else format_number(top))))
         attrs = _fill(top, 0.0, style)[1]
         if top == 0.0:
             fields.insert(0, "DEAD")
             attrs.update(DEAD)
-    if any(m is style.current for m in inside):
+    if any(m is style.current for m in box.inside):
         attrs.update(color=HOT, penwidth="3")
     return {"label": _record(fields, style.rows, style.rankdir), "shape": "Mrecord", **attrs}
 
@@ -168,7 +181,8 @@ def _add_box(scene: Scene, box: Scope, inside: list[Value]) -> None:
         for m in inside
         if m is g.root or any(scene.boxes[g.index[c]] is not box for c in g.consumers.get(m, ()))
     ]
-    scene.add(bid, _box_node(box, inside, outputs, scene.style), box.parent)
+    summary = Box(box, inside, outputs, weights(g, inside))
+    scene.add(bid, _box_node(summary, scene.style), box.parent)
     seen: set[str] = set()
     for node in inside:
         for parent in node.parents:
@@ -220,25 +234,5 @@ def fill_scene(scene: Scene, label_of: Mapping[Value, str]) -> None:
             scene.box_ids[id(box)] = f"m{len(scene.box_ids)}"
             _add_box(scene, box, members[id(box)])
     _add_stubs(scene, label_of)
-    _bundle(scene)
-
-
-def _bundle(scene: Scene) -> None:
-    """Where every box of one layer feeds every box of the next, draw one junction between
-    them: n + m edges that say "all to all" instead of n x m that fill the page."""
-    pairs: dict[tuple[int, int], list[int]] = {}
-    for k, (tail, head, _) in enumerate(scene.edges):
-        if tail[0] == head[0] == "m" and (s := scene.where[tail]) and (t := scene.where[head]):
-            pairs.setdefault((id(s), id(t)), []).append(k)
-    drop: set[int] = set()
-    for group in pairs.values():
-        tails = list(dict.fromkeys(scene.edges[k][0] for k in group))
-        heads = list(dict.fromkeys(scene.edges[k][1] for k in group))
-        if len(tails) < 2 or len(heads) < 2 or len(group) != len(tails) * len(heads):
-            continue
-        drop.update(group)
-        hub = f"j{len(drop)}"
-        scene.add(hub, {"shape": "point", "width": "0.08", "color": "#70708c"}, None)
-        scene.edges += [(t, hub, {"color": "#70708c", "arrowhead": "none"}) for t in tails]
-        scene.edges += [(hub, h, {"color": "#70708c"}) for h in heads]
-    scene.edges = [e for k, e in enumerate(scene.edges) if k not in drop]
+    bundle_boxes(scene)
+    layer_entries(scene)
