@@ -132,7 +132,9 @@ def test_big_graph_is_readable_by_default_and_refused_when_expanded() -> None:
     assert sum(1 for k in ids if k.startswith("m")) == 33  # one box per neuron
     with pytest.raises(ValueError, match=r"max_nodes=400.*collapse=\('Neuron',\)"):
         draw_dot(out, collapse=())
-    assert draw_dot(out, collapse=(), max_nodes=None).source.count("->") > 500
+    # Every edge drawn: 16 * (2 + 2 + 1) + 16 * (16 + 16 + 1) + (16 + 1 + 1) operand edges
+    # into the 33 neurons, minus the inputs shared through a layer junction, plus op -> value.
+    assert draw_dot(out, collapse=(), max_nodes=None).source.count("->") > 400
 
 
 def test_plain_huge_expression_suggests_drawing_less() -> None:
@@ -370,9 +372,10 @@ def test_last_draws_the_final_ops_and_their_operands() -> None:
 def test_a_step_inside_a_network_highlights_its_path_through_the_layer_junction() -> None:
     out = MLP(2, [3, 2, 1], seed=0)([Value(0.5, label="x1"), Value(-1.0, label="x2")])
     out.backward()
-    layer2 = out.parents[3]  # the output's operands: w1, w2, then layer 2's outputs
-    current = layer2.parents[0]  # that neuron's w.x+b, fed by all three of layer 1's outputs
-    assert current.op == "dot+b" and len(current.parents) == 3 + 3 + 1
+    # The output's operands are w1, w2, then layer 2's outputs: that neuron's one node,
+    # relu(w.x+b), fed by all three of layer 1's outputs.
+    current = out.parents[3]
+    assert current.op == "relu(dot+b)" and len(current.parents) == 3 + 3 + 1
     plain = build(out, collapse=(), named=True).source
     step = build(out, collapse=(), named=True, current=current, grads={}).source
 

@@ -301,7 +301,6 @@ def test_in_chromium_collapse_and_expand_one_neuron_and_one_layer(
 
 
 def out_of(neuron: Any, order: list[Value]) -> Value:
-    """The value a neuron call made last: its output (after the activation)."""
+    """The value a neuron call made: its one node, activation and weighted sum fused."""
     params = set(neuron.parameters())
-    pre = next(n for n in order if params & set(n.parents))
-    return next(n for n in order if pre in n.parents)
+    return next(n for n in order if params & set(n.parents))

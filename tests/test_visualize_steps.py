@@ -126,3 +126,20 @@ def test_too_many_steps_or_a_bad_format_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="format"):
         render_backward_steps(y, tmp_path, format="gif")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_fused_neuron_step_shows_both_factors_of_its_local_derivative() -> None:
+    from autograd_lite.nn import Neuron
+    from visualize.backprop import trace
+
+    unit = Neuron(2, activation="tanh", seed=0)
+    unit.w[0].data, unit.w[1].data, unit.b.data = 0.5, -1.0, 0.25
+    out = unit([4.0, 1.0])
+    z = 0.5 * 4.0 - 1.0 * 1.0 + 0.25
+    slope = 1 - math.tanh(z) ** 2  # tanh'(z), the activation's factor
+    (step,) = [s for s in trace(out) if s.node is out]
+    w1 = next(share for share in step.shares if share.parent is unit.w[0])
+    assert w1.factors == (slope, 4.0)  # tanh'(z) and d(w.x+b)/dw1 = x1
+    assert w1.text("w1", 1.0) == (
+        f"w1.grad += 1 \u00d7 ({format_number(slope)} \u00d7 4) = {format_number(slope * 4.0)}"
+    )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from autograd_lite import Value, topological_order
 from autograd_lite.modes import using
 
-from .style import _OP_TEXT, format_number
+from .style import format_number, op_text
 
 __all__ = ["backward_steps", "Step", "Share", "trace", "formula"]
 
@@ -22,11 +22,19 @@ class Share:
     local: float
     amount: float
     total: float
+    # For a fused op (``relu(dot+b)``): the local derivative's two factors, the outer op's
+    # slope and the inner op's derivative, so the arithmetic shows both.
+    factors: tuple[float, float] | None = None
 
     def text(self, name: str, upstream: float) -> str:
-        """The chain-rule line, e.g. ``x.grad += -4 \u00d7 1 = -4``."""
+        """The chain-rule line, e.g. ``x.grad += -4 \u00d7 1 = -4``, or with a fused op's two
+        factors, ``w1.grad += 2 \u00d7 (1 \u00d7 0.5) = 1``."""
         target = f"{name}.grad" if name.isidentifier() else f"({name}).grad"
-        product = f"{format_number(upstream)} \u00d7 {format_number(self.local)}"
+        local = format_number(self.local)
+        if self.factors is not None:
+            local = " \u00d7 ".join(map(format_number, self.factors))
+            local = f"({local})"
+        product = f"{format_number(upstream)} \u00d7 {local}"
         if self.total == self.amount:
             return f"{target} += {product} = {format_number(self.total)}"
         return (
@@ -78,12 +86,34 @@ def trace(root: Value) -> list[Step]:
     out: list[Step] = []
     for node, g in backward_steps(root):
         step = Step(node, g)
-        for parent, local in zip(node.parents, node.local_grads):
+        factors = _factors(node)
+        for i, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
             amount = g * float(local)
             running[parent] = running.get(parent, 0.0) + amount
-            step.shares.append(Share(parent, float(local), amount, running[parent]))
+            two = None if factors is None else (factors[0], factors[1][i])
+            step.shares.append(Share(parent, float(local), amount, running[parent], two))
         out.append(step)
     return out
+
+
+def _factors(node: Value) -> tuple[float, tuple[float, ...]] | None:
+    """A fused node's local derivatives as their two factors: the outer op's slope at the inner
+    result, and the inner op's derivatives (``relu'(z)`` and ``x``, ``w``, ``1`` for a neuron).
+
+    Example:
+        >>> from autograd_lite.nn import Neuron
+        >>> n = Neuron(2, seed=0); n.w[0].data, n.w[1].data = 0.5, -1.0
+        >>> _factors(n([2.0, 3.0])), _factors(Value(2.0) * 3)
+        ((0.0, (2.0, 3.0, 0.5, -1.0, 1.0)), None)
+    """
+    rule = node.rule
+    if rule is None or rule.parts is None or not node.parents:
+        return None
+    inner, outer = rule.parts
+    datas = [p.data for p in node.parents]
+    z = inner.forward(*datas)
+    (slope,) = outer.local(z, node.data)
+    return float(slope), tuple(map(float, inner.local(*datas, z)))
 
 
 def formula(node: Value, name_of: dict[Value, str]) -> str:
@@ -98,7 +128,7 @@ def formula(node: Value, name_of: dict[Value, str]) -> str:
         't2 = tanh(t1)'
     """
     args = [name_of[p] for p in node.parents]
-    op = _OP_TEXT.get(node.op, node.op)
+    op = op_text(node.op)
     if node.op.startswith("**") and len(args) == 1:  # a constant power: x ** 2
         return f"{name_of[node]} = {args[0]} ** {node.op[2:]}"
     if node.op in _INFIX and len(args) == 2:

@@ -106,12 +106,21 @@ def weight_summary(grads: Iterable[float | None]) -> float | None:
     return math.nan if any(map(math.isnan, sizes)) else max(sizes)
 
 
+def _weighted_sum(node: Value) -> str:
+    """The name of the weighted sum a node computes (``dot``, ``dot+b``), possibly inside a
+    fused op such as ``relu(dot+b)``; otherwise its own op's name."""
+    rule = node.rule
+    return rule.parts[0].name if rule is not None and rule.parts is not None else node.op
+
+
 def _is_bias(graph: Graph, leaf: Value) -> bool:
-    return any(c.op == "dot+b" and c.parents[-1] is leaf for c in graph.consumers.get(leaf, ()))
+    return any(
+        _weighted_sum(c) == "dot+b" and c.parents[-1] is leaf for c in graph.consumers.get(leaf, ())
+    )
 
 
 def _is_input_operand(leaf: Value, user: Value) -> bool:
-    bias = _FUSED.get(user.op)
+    bias = _FUSED.get(_weighted_sum(user))
     if bias is None:
         return False
     n = (len(user.parents) - bias) // 2

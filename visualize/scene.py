@@ -14,7 +14,7 @@ from autograd_lite import Scope, Value
 
 from .graph import Graph, weight_summary, weights
 from .junctions import bundle_boxes, layer_entries
-from .style import _HOT_OP, _OP, _OP_TEXT, DEAD, HOT, RED, format_number, grad_colours, record_text
+from .style import _HOT_OP, _OP, DEAD, HOT, RED, format_number, grad_colours, op_text, record_text
 
 __all__ = ["Attrs", "Box", "Style", "Scene", "fill_scene"]
 
@@ -133,7 +133,7 @@ def _box_node(box: Box, style: Style) -> Attrs:
 
 
 def _op_node(node: Value, hot: bool) -> Attrs:
-    text = _OP_TEXT.get(node.op, node.op)
+    text = op_text(node.op)
     return {
         "label": record_text(text, 12, record=False),
         "shape": "circle" if len(text) <= 2 else "ellipse",

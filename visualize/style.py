@@ -39,6 +39,18 @@ _HOT_OP = _OP | {"fillcolor": "#fdd0a2", "color": HOT}
 _OP_TEXT = {"*": "\u00d7", "-": "\u2212", "sum": "\u03a3", "dot": "w\u00b7x", "dot+b": "w\u00b7x+b"}
 
 
+def op_text(name: str) -> str:
+    """How an op's name is drawn: ``*`` as ``\u00d7``, ``relu(dot+b)`` as ``relu(w\u00b7x+b)``.
+
+    Example:
+        >>> op_text("*"), op_text("relu(dot+b)"), op_text("tanh")
+        ('\u00d7', 'relu(w\u00b7x+b)', 'tanh')
+    """
+    if name.endswith("(dot+b)"):  # a fused neuron: its activation around its weighted sum
+        return name[: -len("dot+b)")] + _OP_TEXT["dot+b"] + ")"
+    return _OP_TEXT.get(name, name)
+
+
 def format_number(x: float) -> str:
     """Four significant digits, short exponents: how numbers appear in drawings.
 
