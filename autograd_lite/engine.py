@@ -8,6 +8,7 @@ file applies ops to make nodes, and runs the chain rule over a finished graph --
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
@@ -77,7 +78,7 @@ class Value:
 
     # fmt: off
     __slots__ = ("data", "grad", "label", "grad_value", "_prev", "_rule", "_local", "_acc",
-                 "_scope", "_origin", "_hooks", "_tangent")
+                 "_scope", "_origin", "_hooks", "_tangent", "_serial")
     # fmt: on
 
     data: float
@@ -92,6 +93,7 @@ class Value:
     _origin: str | None  # set by detect_anomaly only: unset on most nodes
     _hooks: list[Callable[[Any], Any]]  # set by register_hook only: unset on most nodes
     _tangent: Any  # set by forward mode only
+    _serial: int  # when it was made (see `serial`)
 
     def __init__(
         self,
@@ -117,6 +119,7 @@ class Value:
         self._local = (0.0,) * len(self._prev)
         self._acc = 0.0
         self._scope = None
+        self._serial = _next_serial()
         if not requires_grad:
             self.__class__ = _Constant  # the same slots; only .grad behaves differently
 
@@ -166,6 +169,12 @@ class Value:
     @tangent.setter
     def tangent(self, record: Any) -> None:
         self._tangent = record
+
+    @property
+    def serial(self) -> int:
+        """When this node was made: every new node gets a larger number (drawings name
+        unlabelled results ``t1``, ``t2``, ... in this order)."""
+        return self._serial
 
     def describe(self) -> str:
         """A short description for error messages: the data and the label, if any."""
@@ -475,6 +484,7 @@ def make_node(op: Op, parents: tuple[Value, ...]) -> Value:
     node._rule = op
     node._acc = 0.0
     node._scope = _current_scope()
+    node._serial = _next_serial()
     if mode.grad:
         node._prev = parents
         node._local = op.local(*datas, out)
@@ -489,6 +499,7 @@ def make_node(op: Op, parents: tuple[Value, ...]) -> Value:
 
 
 _new_value = object.__new__
+_next_serial = itertools.count().__next__
 _current_scope = SCOPE.get
 
 
