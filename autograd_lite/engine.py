@@ -3,7 +3,8 @@
 Read it top to bottom. A `Value` is a node: its number, its gradient, its parents and the op
 that made it. Each op's maths (forward value, local derivatives) is one entry of `ops`; this
 file applies ops to make nodes, and runs the chain rule over a finished graph -- once, in
-`_propagate`, for every mode.
+`_propagate`, for every mode. micrograd's arithmetic is defined here; the rest of the op table
+as methods (``x.tanh()``, ``x.max(y)``) comes from `methods`, gradient hooks from `hooks`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeAlias
 
 from . import ops
+from .hooks import Hookable, HookHandle, watcher
+from .methods import OpMethods
 from .modes import MODE, SCOPE, Frame, Scope, gc_paused, scope_of, using
 from .op import DomainError, Op, connect_engine
 
@@ -25,18 +28,8 @@ Number: TypeAlias = int | float
 Operand: TypeAlias = "Value | int | float"
 
 
-# These two build Value's methods while the class is created, at import: mutmut 3 switches a
-# mutant on only after import, so it cannot exercise them ("pragma: no mutate").
-
-
-def _unary(op: Op, doc: str) -> Callable[[Value], Value]:
-    """A method of `Value` applying the one-input ``op``."""
-
-    def method(self: Value) -> Value:
-        return make_node(op, (self,))  # pragma: no mutate
-
-    method.__name__, method.__doc__ = op.name, doc + "."  # pragma: no mutate
-    return method  # pragma: no mutate
+# This builds Value's arithmetic while the class is created, at import: mutmut 3 switches a
+# mutant on only after import, so it cannot exercise it ("pragma: no mutate").
 
 
 def _binary(op: Op) -> tuple[Callable[[Value, Any], Value], Callable[[Value, Any], Value]]:
@@ -55,7 +48,7 @@ def _binary(op: Op) -> tuple[Callable[[Value, Any], Value], Callable[[Value, Any
     return method, reflected  # pragma: no mutate
 
 
-class Value:
+class Value(OpMethods, Hookable):
     """A scalar in a computational graph: its data, its gradient and how it was made.
 
     ``grad`` accumulates: each ``backward()`` adds into it, so call `zero_grad` (or
@@ -78,7 +71,7 @@ class Value:
 
     # fmt: off
     __slots__ = ("data", "grad", "label", "grad_value", "_prev", "_rule", "_local", "_acc",
-                 "_scope", "_origin", "_hooks", "_tangent", "_serial")
+                 "_scope", "_origin", "_tangent", "_serial")
     # fmt: on
 
     data: float
@@ -91,7 +84,6 @@ class Value:
     _acc: Any  # this pass's gradient while the chain rule runs; 0.0 otherwise
     _scope: Frame | None  # the module call that made it; a Scope only when asked for
     _origin: str | None  # set by detect_anomaly only: unset on most nodes
-    _hooks: list[Callable[[Any], Any]]  # set by register_hook only: unset on most nodes
     _tangent: Any  # set by forward mode only
     _serial: int  # when it was made (see `serial`)
 
@@ -220,68 +212,11 @@ class Value:
             return make_node(ops.power(float(other)), (self,))
         return self._pow_value(other)
 
-    __neg__ = _unary(ops.NEG, "-self")
-    __abs__ = _unary(ops.ABS, "abs(self); derivative 0 at 0, as in PyTorch")
-    exp = _unary(ops.EXP, "e ** self; overflows to inf (IEEE), which anomaly mode flags")
-    log = _unary(ops.LOG, "Natural logarithm; a ValueError naming this value when data <= 0")
-    sqrt = _unary(ops.SQRT, "Square root; a ValueError naming this value when data < 0")
-    tanh = _unary(ops.TANH, "Hyperbolic tangent (saturates exactly at +-1 with gradient 0)")
-    sigmoid = _unary(ops.SIGMOID, "Logistic function 1 / (1 + e^-x), stable for any input")
-    relu = _unary(ops.RELU, "max(0, x), with derivative 0 at 0 as in PyTorch")
-    sin = _unary(ops.SIN, "Sine (nan at +-inf, as IEEE and PyTorch)")
-    cos = _unary(ops.COS, "Cosine (nan at +-inf)")
-    tan = _unary(ops.TAN, "Tangent")
-    sinh = _unary(ops.SINH, "Hyperbolic sine (+-inf on overflow)")
-    cosh = _unary(ops.COSH, "Hyperbolic cosine (inf on overflow)")
-    asin = arcsin = _unary(ops.ASIN, "Inverse sine; a ValueError outside [-1, 1], inf slope at +-1")
-    acos = arccos = _unary(ops.ACOS, "Inverse cosine; a ValueError outside [-1, 1]")
-    atan = arctan = _unary(ops.ATAN, "Inverse tangent")
-    asinh = arcsinh = _unary(ops.ASINH, "Inverse hyperbolic sine")
-    acosh = arccosh = _unary(ops.ACOSH, "Inverse hyperbolic cosine; a ValueError below 1")
-    atanh = arctanh = _unary(ops.ATANH, "Inverse hyperbolic tangent; a ValueError unless |x| < 1")
-    log1p = _unary(ops.LOG1P, "log(1 + x), exact for small x; a ValueError at x <= -1")
-    expm1 = _unary(ops.EXPM1, "e ** x - 1, exact for small x")
-    log2 = _unary(ops.LOG2, "Base-2 logarithm; a ValueError at x <= 0")
-    log10 = _unary(ops.LOG10, "Base-10 logarithm; a ValueError at x <= 0")
-    exp2 = _unary(ops.EXP2, "2 ** x")
-    erf = _unary(ops.ERF, "The error function")
-    sign = _unary(ops.SIGN, "-1, 0 or 1 (NaN stays NaN); gradient 0, as in PyTorch")
-    floor = _unary(ops.FLOOR, "Round down; gradient 0, as in PyTorch")
-    ceil = _unary(ops.CEIL, "Round up; gradient 0, as in PyTorch")
-    round = _unary(ops.ROUND, "Round half to even; gradient 0, as in PyTorch")
-    softplus = _unary(ops.SOFTPLUS, "log(1 + e^x), stable for any input")
-    silu = _unary(ops.SILU, "x * sigmoid(x) (also called swish)")
-    softsign = _unary(ops.SOFTSIGN, "x / (1 + |x|)")
-    __mod__, __rmod__ = _binary(ops.MOD)  # the sign of the divisor, as Python and PyTorch
-    remainder = __mod__
-    fmod = _binary(ops.FMOD)[0]  # the sign of the dividend, as C and torch.fmod
-    atan2 = arctan2 = _binary(ops.ATAN2)[0]  # self is y: the angle of the point (other, self)
+    def __neg__(self) -> Value:
+        return make_node(ops.NEG, (self,))
 
     def __pos__(self) -> Value:
         return self
-
-    def gelu(self, approximate: str = "none") -> Value:
-        """x * Phi(x), Phi the normal CDF; ``approximate="tanh"`` for the tanh form (PyTorch's)."""
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"gelu(approximate={approximate!r}): choose 'none' or 'tanh'")
-        return make_node(ops.GELU if approximate == "none" else ops.GELU_TANH, (self,))
-
-    def elu(self, alpha: float = 1.0) -> Value:
-        """x for x > 0, else alpha * (e^x - 1); slope alpha at 0, as in PyTorch."""
-        return make_node(ops.elu(float(alpha)), (self,))
-
-    def leaky_relu(self, negative_slope: float = 0.01) -> Value:
-        """x for x > 0, else negative_slope * x; slope negative_slope at 0, as in PyTorch."""
-        return make_node(ops.leaky_relu(float(negative_slope)), (self,))
-
-    def hardtanh(self, min_val: float = -1.0, max_val: float = 1.0) -> Value:
-        """x clamped to [min_val, max_val]; slope 1 strictly inside, 0 at the bounds (PyTorch)."""
-        return make_node(ops.hardtanh(float(min_val), float(max_val)), (self,))
-
-    def clamp(self, min: float | None = None, max: float | None = None) -> Value:
-        """x clamped to [min, max] (None: no bound); slope 1 inside, bounds included (PyTorch)."""
-        lo, hi = -math.inf if min is None else float(min), math.inf if max is None else float(max)
-        return make_node(ops.clamp(lo, hi), (self,))
 
     @property
     def requires_grad(self) -> bool:
@@ -296,41 +231,6 @@ class Value:
             3.0
         """
         return Value(self.data, label=self.label)
-
-    def register_hook(self, hook: Callable[[Any], Any]) -> HookHandle:
-        """Call ``hook(gradient)`` when backward reaches this node; a returned value replaces it.
-
-        The gradient is d root / d self, complete (every path summed), before it is added to
-        ``.grad`` and sent on to the parents, so a replacement changes both, as in PyTorch.
-        It is a float, or a `Value` under ``create_graph=True`` (a replacement may then be a
-        `Value` too, to stay differentiable). Hooks run in the order registered, on every
-        ``backward()`` and ``gradients()`` pass that reaches the node, until removed.
-
-        Example:
-            >>> x = Value(2.0)
-            >>> handle = x.register_hook(lambda g: g * 10)
-            >>> (x * x).backward(); x.grad
-            40.0
-            >>> handle.remove(); x.zero_grad(); (x * x).backward(); x.grad
-            4.0
-        """
-        global _live_hooks
-        if not callable(hook):
-            raise TypeError(f"register_hook takes a function, got {type(hook).__name__}")
-        hooks = getattr(self, "_hooks", None)
-        if hooks is None:
-            hooks = self._hooks = []
-        hooks.append(hook)
-        _live_hooks += 1
-        return HookHandle(hooks, hook)
-
-    def max(self, other: Operand) -> Value:
-        """The max gate: the gradient goes to the larger input (split evenly on a tie)."""
-        return make_node(ops.MAX, (self, _lift(other)))
-
-    def min(self, other: Operand) -> Value:
-        """The min gate: the gradient goes to the smaller input (split evenly on a tie)."""
-        return make_node(ops.MIN, (self, _lift(other)))
 
     # -- backward -----------------------------------------------------------------------------
 
@@ -419,30 +319,6 @@ class _Constant(Value):
     @property
     def requires_grad(self) -> bool:
         return False
-
-
-class HookHandle:
-    """What `Value.register_hook` returns: ``remove()`` unregisters the hook (once)."""
-
-    __slots__ = ("_hooks", "_hook")
-
-    def __init__(self, hooks: list[Callable[[Any], Any]], hook: Callable[[Any], Any]) -> None:
-        self._hooks, self._hook = hooks, hook
-
-    def remove(self) -> None:
-        """Stop calling the hook; removing it again does nothing."""
-        global _live_hooks
-        for i, registered in enumerate(self._hooks):
-            if registered is self._hook:
-                del self._hooks[i]
-                _live_hooks -= 1
-                return
-
-
-# How many hooks are registered on live or dead nodes. While it is 0 the chain rule runs
-# without looking for hooks at all; a node dropped with its hooks still registered only
-# keeps backward on the (equally correct) path that looks.
-_live_hooks = 0
 
 
 # -- applying an op -----------------------------------------------------------------------------
@@ -588,11 +464,11 @@ def _propagate(nodes: Iterable[Value], create_graph: bool = False) -> None:
     has sent its share. With ``create_graph`` the local derivatives are `Value` s (see
     `differentiable_local_grads`), and so are the gradients.
     """
-    watch = _watcher(MODE.get().on_backward)
+    watch = watcher(MODE.get().on_backward)
     for node in nodes:
         g = node._acc
-        if watch is not None:
-            g = watch(node, g)
+        if watch is not None:  # hooks may replace the gradient; anomaly mode checks it
+            g = node._acc = watch(node, g)
         if not node._prev:
             continue
         local_grads = differentiable_local_grads(node) if create_graph else node._local
@@ -600,32 +476,6 @@ def _propagate(nodes: Iterable[Value], create_graph: bool = False) -> None:
             continue
         for parent, d in zip(node._prev, local_grads):
             parent._acc += g * d
-
-
-def _watcher(check: Callable[[Value, Any], None] | None) -> Callable[[Value, Any], Any] | None:
-    """What `_propagate` calls with each node and its gradient: anomaly checks and gradient
-    hooks. None when there are neither, so an ordinary pass pays one test per node."""
-    if not _live_hooks:
-        return check and _checked(check)
-
-    def watch(node: Value, g: Any) -> Any:
-        for hook in getattr(node, "_hooks", ()):  # unset on a node that never had a hook
-            replaced = hook(g)
-            if replaced is not None:
-                g = node._acc = replaced
-        if check is not None:
-            check(node, g)
-        return g
-
-    return watch
-
-
-def _checked(check: Callable[[Value, Any], None]) -> Callable[[Value, Any], Any]:
-    def watch(node: Value, g: Any) -> Any:
-        check(node, g)
-        return g
-
-    return watch
 
 
 def _chain_rule(root: Value, seed: Any, create_graph: bool) -> list[Value]:

@@ -4,12 +4,18 @@ boxes, and at the entry of each layer of a network drawn whole."""
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from autograd_lite import Scope
 
-if TYPE_CHECKING:  # only for annotations: scene imports this module
-    from .scene import Scene
+
+class Scene(Protocol):
+    """What a junction needs of `visualize.scene.Scene` (which imports this module)."""
+
+    where: dict[str, Scope | None]
+    edges: list[tuple[str, str, dict[str, Any]]]
+
+    def add(self, name: str, attrs: dict[str, Any], scope: Scope | None) -> None: ...
 
 __all__ = ["bundle_boxes", "layer_entries"]
 
