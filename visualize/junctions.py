@@ -17,6 +17,7 @@ class Scene(Protocol):
 
     def add(self, name: str, attrs: dict[str, Any], scope: Scope | None) -> None: ...
 
+
 __all__ = ["bundle_boxes", "layer_entries"]
 
 
