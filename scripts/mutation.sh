@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Mutation score of the engine: mutmut mutates autograd_lite/engine.py, ops.py, op.py and modes.py
+# Mutation score of the engine: mutmut mutates autograd_lite/engine.py, ops.py, op.py, modes.py,
+# methods.py and hooks.py
 # (configured in pyproject.toml, [tool.mutmut]) and runs the engine's tests against each mutant.
 # The op table is plain Python, so mutmut changes every formula directly.
 # A mutant the tests do not notice "survives"; the score is killed / all mutants, where mutants
@@ -23,7 +24,8 @@ command -v "$MUTMUT" >/dev/null 2>&1 || {
 export HYPOTHESIS_PROFILE=mutation
 
 echo "== mutating (sha256 of the files under test):"
-sha256sum autograd_lite/engine.py autograd_lite/ops.py autograd_lite/op.py autograd_lite/modes.py
+sha256sum autograd_lite/engine.py autograd_lite/ops.py autograd_lite/op.py autograd_lite/modes.py \
+  autograd_lite/methods.py autograd_lite/hooks.py
 rm -rf mutants
 "$MUTMUT" run --max-children "${JOBS:-$(nproc)}" || true
 
