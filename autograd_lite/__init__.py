@@ -18,7 +18,7 @@ from .engine import Value, gradients, topological_order, zero_grad
 from .functional import grad, hessian, jacfwd, jacobian, jvp, stop_gradient, value_and_grad, vjp
 from .functions import atan2, clamp, fmod, remainder, where
 from .fused import dot, vsum
-from .modes import Scope, enable_grad, is_grad_enabled, no_grad
+from .modes import Scope, enable_grad, gc_paused, is_grad_enabled, no_grad
 from .op import DomainError, Op
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "no_grad",
     "enable_grad",
     "is_grad_enabled",
+    "gc_paused",
     "topological_order",
     "zero_grad",
     "vsum",

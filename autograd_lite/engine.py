@@ -9,7 +9,6 @@ as methods (``x.tanh()``, ``x.max(y)``) comes from `methods`, gradient hooks fro
 
 from __future__ import annotations
 
-import itertools
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
@@ -70,22 +69,17 @@ class Value(OpMethods, Hookable):
     """
 
     # fmt: off
-    __slots__ = ("data", "grad", "label", "grad_value", "_prev", "_rule", "_local", "_acc",
-                 "_scope", "_origin", "_tangent", "_serial")
+    __slots__ = ("data", "grad", "_prev", "_rule", "_local", "_acc", "_scope", "_notes")
     # fmt: on
 
     data: float
     grad: float
-    label: str
-    grad_value: Value | None  # d root / d self as a Value, after backward(create_graph=True)
     _prev: tuple[Value, ...]  # the parents (micrograd's name)
     _rule: Op | None  # the op that made this node
     _local: tuple[Any, ...]  # d self / d parent for each parent, as floats
     _acc: Any  # this pass's gradient while the chain rule runs; 0.0 otherwise
     _scope: Frame | None  # the module call that made it; a Scope only when asked for
-    _origin: str | None  # set by detect_anomaly only: unset on most nodes
-    _tangent: Any  # set by forward mode only
-    _serial: int  # when it was made (see `serial`)
+    _notes: dict[str, Any]  # label, grad_value, origin, tangent: unset on most nodes
 
     def __init__(
         self,
@@ -102,8 +96,8 @@ class Value(OpMethods, Hookable):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
         self.data = float(data)
         self.grad = 0.0
-        self.label = label
-        self.grad_value = None
+        if label:
+            self.label = label
         # micrograd lets callers pass children and an op name; such nodes carry no derivative,
         # so they are drawn with their parents but back-propagate nothing.
         self._prev = tuple(_children)
@@ -111,7 +105,6 @@ class Value(OpMethods, Hookable):
         self._local = (0.0,) * len(self._prev)
         self._acc = 0.0
         self._scope = None
-        self._serial = _next_serial()
         if not requires_grad:
             self.__class__ = _Constant  # the same slots; only .grad behaves differently
 
@@ -145,28 +138,57 @@ class Value(OpMethods, Hookable):
         return scope_of(self._scope)
 
     @property
+    def label(self) -> str:
+        """The name drawings and error messages use ('' if none); set it freely."""
+        text: str = self._note("label") or ""
+        return text
+
+    @label.setter
+    def label(self, text: str) -> None:
+        self._set_note("label", text)
+
+    @property
+    def grad_value(self) -> Value | None:
+        """d root / d self as a `Value`, after ``backward(create_graph=True)``; else None."""
+        g: Value | None = self._note("grad_value")
+        return g
+
+    @grad_value.setter
+    def grad_value(self, g: Value | None) -> None:
+        self._set_note("grad_value", g)
+
+    @property
     def origin(self) -> str | None:
         """The source line that made this node, recorded under ``detect_anomaly()`` only."""
-        return getattr(self, "_origin", None)  # unset on most nodes: one slot write less each
+        where: str | None = self._note("origin")
+        return where
 
     @origin.setter
     def origin(self, where: str | None) -> None:
-        self._origin = where
+        self._set_note("origin", where)
 
     @property
     def tangent(self) -> Any:
         """Forward mode's record for this node (see `functional.jvp`); None if it has none."""
-        return getattr(self, "_tangent", None)
+        return self._note("tangent")
 
     @tangent.setter
     def tangent(self, record: Any) -> None:
-        self._tangent = record
+        self._set_note("tangent", record)
 
-    @property
-    def serial(self) -> int:
-        """When this node was made: every new node gets a larger number (drawings name
-        unlabelled results ``t1``, ``t2``, ... in this order)."""
-        return self._serial
+    # What most nodes never have (a label, a gradient graph, an anomaly-mode origin, a forward-
+    # mode tangent) shares one slot, unset until needed: a slot each would cost every node of
+    # every graph 8 bytes, and setting each in every new node would cost time.
+    def _note(self, key: str) -> Any:
+        notes = getattr(self, "_notes", None)
+        return None if notes is None else notes.get(key)
+
+    def _set_note(self, key: str, value: Any) -> None:
+        notes = getattr(self, "_notes", None)
+        if notes is not None:
+            notes[key] = value
+        elif value is not None and not (type(value) is str and not value):  # "" is the default
+            self._notes = {key: value}
 
     def describe(self) -> str:
         """A short description for error messages: the data and the label, if any."""
@@ -355,12 +377,9 @@ def make_node(op: Op, parents: tuple[Value, ...]) -> Value:
     node = _new_value(Value)
     node.data = out
     node.grad = 0.0
-    node.label = ""
-    node.grad_value = None
     node._rule = op
     node._acc = 0.0
     node._scope = _current_scope()
-    node._serial = _next_serial()
     if mode.grad:
         node._prev = parents
         node._local = op.local(*datas, out)
@@ -375,7 +394,6 @@ def make_node(op: Op, parents: tuple[Value, ...]) -> Value:
 
 
 _new_value = object.__new__
-_next_serial = itertools.count().__next__
 _current_scope = SCOPE.get
 
 

@@ -216,7 +216,20 @@ def gc_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for a block (restored as it was found).
 
     The engine makes no reference cycles, so a pass over a big graph loses nothing by it and
-    saves the collector's repeated scans of every live node.
+    saves the collector's repeated scans of every live node: while a graph grows, CPython's
+    full collections rescan all of it, and a 1e6-node build takes about twice as long per node
+    as a 1e3-node one. ``backward()`` and ``fit`` already pause it; wrap your own code that
+    builds a big graph, or a training step of your own, the same way.
+
+    Example:
+        >>> from autograd_lite import Value, gc_paused
+        >>> with gc_paused():
+        ...     y = Value(1.0)
+        ...     for _ in range(100_000):
+        ...         y = y * 0.999 + 0.001
+        ...     y.backward()
+        >>> round(y.data, 6)
+        1.0
     """
     enabled = gc.isenabled()
     gc.disable()

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from . import w1_systems, workloads
+from . import profile, w1_systems, workloads
 from .common import interleaved_medians, make_problem, max_rel_diff
 
 __all__ = ["main"]
@@ -58,6 +58,12 @@ def w1(repeats: int, report: dict[str, Any]) -> bool:
         mg = times.get("micrograd")
         speedup = f"{mg / t:12.1f}" if mg else f"{'-':>12s}"
         print(f"  {name:28s} {t * 1e3:9.2f} {t / times[HAND]:8.2f} {speedup}")
+    eager = next(s for s in systems if s.name == "autograd_lite")
+    phases = profile.w1_phases(eager.loss, eager.params, repeats)
+    report["w1"]["phases_ms"] = phases
+    whole = sum(phases.values())
+    shares = ", ".join(f"{k} {v:.1f} ms ({v / whole:.0%})" for k, v in phases.items())
+    print(f"  autograd_lite eager step by phase: {shares}")
     for ours, peer in BATCHED_PEERS:
         if ours in times and peer in times:
             print(
@@ -138,6 +144,16 @@ def w3(nodes: int, report: dict[str, Any]) -> None:
     report["w3"] = out
 
 
+def memory(chain: int, report: dict[str, Any]) -> None:
+    print("Peak memory (tracemalloc)")
+    peak = profile.backward_peak(chain)
+    print(f"  backward() of a {2 * chain:.0e}-node chain: {peak:.0f} MiB")
+    n = max(chain // 10, 1000)
+    forward, reverse = profile.forward_vs_reverse_peak(n)
+    print(f"  a {n:.0e}-step chain: jvp (forward mode) {forward:.2f} MiB, grad {reverse:.1f} MiB")
+    report["memory"] = {"backward_mib": peak, "jvp_mib": forward, "grad_mib": reverse, "n": n}
+
+
 def w4(sizes: list[int], report: dict[str, Any]) -> None:
     print("W4 wide sum of n products w_i * x_i, then backward: us per term")
     table: dict[str, dict[int, float | str]] = {name: {} for name in workloads.WIDE}
@@ -171,40 +187,36 @@ def targets(report: dict[str, Any]) -> list[tuple[str, float | None, float, bool
     add("W1 eager / hand-written floats <= 3", t1["autograd_lite"] / t1[HAND], 3)
     if "micrograd" in t1:
         add("W1 micrograd / eager >= 25", t1["micrograd"] / t1["autograd_lite"], 25, True)
-    add("W1 compiled / hand-written floats <= 1.5", t1["autograd_lite compiled"] / t1[HAND], 1.5)
+    add("W1 compiled / hand-written floats <= 1.0", t1["autograd_lite compiled"] / t1[HAND], 1.0)
     chain = report["w2"]["autograd_lite"]
     big, small = max(chain, key=int), min(chain, key=int)
     survived = all(isinstance(v, float) for v in chain.values())
     add(f"W2 survives n = {int(big):.0e} (1 = yes)", 1.0 if survived else 0.0, 1, True)
-    if survived:
-        add(
-            f"W2 time/node at {int(big):.0e} / at {int(small):.0e} <= 1.5",
-            chain[big] / chain[small],
-            1.5,
-        )
-    if "micrograd" in report["w3"]:
-        add(
-            "W3 bytes/node / micrograd's <= 0.5",
-            report["w3"]["autograd_lite"] / report["w3"]["micrograd"],
-            0.5,
-        )
-    wide = report["w4"]["autograd_lite"]
-    big, small = max(wide, key=int), min(wide, key=int)
-    add(
-        f"W4 time/term at {int(big):.0e} / at {int(small):.0e} <= 1.3", wide[big] / wide[small], 1.3
-    )
+    # Flatness is judged with the collector paused (see gc_note for the figures with it on).
+    for key, limit in (("w2", 1.5), ("w4", 1.4)):
+        row = report[key].get(workloads.GC_OFF, {})
+        if row and all(isinstance(v, float) for v in row.values()):
+            big, small = max(row, key=int), min(row, key=int)
+            what = "time/node" if key == "w2" else "time/term"
+            add(
+                f"{key.upper()} {what} at {int(big):.0e} / {int(small):.0e}, gc paused <= {limit}",
+                row[big] / row[small],
+                limit,
+            )
+    add("W3 bytes per node <= 220", report["w3"]["autograd_lite"], 220)
     return rows
 
 
 def gc_note(report: dict[str, Any]) -> str:
-    """The W2 and W4 ratios again with the collector paused: what CPython's GC costs."""
+    """The same growth ratios with the collector on, next to PyTorch per scalar's."""
     parts = []
     for key in ("w2", "w4"):
-        row = report[key].get(workloads.GC_OFF, {})
-        if row:
-            big, small = max(row, key=int), min(row, key=int)
-            parts.append(f"{key.upper()} {row[big] / row[small]:.2f}")
-    return "the same ratios with the garbage collector paused: " + ", ".join(parts)
+        for name in ("autograd_lite", "torch per-scalar"):
+            row = {n: v for n, v in report[key].get(name, {}).items() if isinstance(v, float)}
+            if len(row) > 1:
+                big, small = max(row, key=int), min(row, key=int)
+                parts.append(f"{key.upper()} {name} {row[big] / row[small]:.2f} ({small}->{big})")
+    return "growth per node with the collector on: " + "; ".join(parts)
 
 
 def _write_json(path: str, data: dict[str, Any]) -> None:
@@ -246,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     w2([1_000, 10_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000], report)
     w3(20_000 if args.quick else 200_000, report)
     w4([1_000, 10_000] if args.quick else [1_000, 10_000, 100_000], report)
+    memory(100_000 if args.quick else 500_000, report)
     gc.unfreeze()
     print("Targets (ratios measured in this run):")
     report["targets"] = []

@@ -143,21 +143,3 @@ def test_a_fused_neuron_step_shows_both_factors_of_its_local_derivative() -> Non
     assert w1.text("w1", 1.0) == (
         f"w1.grad += 1 \u00d7 ({format_number(slope)} \u00d7 4) = {format_number(slope * 4.0)}"
     )
-
-
-def test_unnamed_results_are_numbered_in_the_order_they_were_made() -> None:
-    from visualize.graph import names
-
-    x = Value(2.0, label="x")
-    first = x * 3.0  # made first, but the sort reaches it last
-    second = (x + 1.0).tanh()
-    y = second * first
-    order = topological_order(y)
-    assert order.index(second) < order.index(first)
-    named = names(order)
-    assert [named[first], named[second.parents[0]], named[second], named[y]] == [
-        "t1",
-        "t2",
-        "t3",
-        "t4",
-    ]

@@ -129,17 +129,25 @@ def _is_input_operand(leaf: Value, user: Value) -> bool:
 
 def names(order: Iterable[Value]) -> dict[Value, str]:
     """A readable name for every node: its label, else ``t1``, ``t2``, ... for unnamed op
-    results in the order they were made (`Value.serial`), else a constant's value.
+    results in topological order (each after its operands: for one expression written out,
+    the order Python computed it), else a constant's value.
 
     Example:
-        >>> x = Value(2.0, label="x"); s = x * 3; y = (x + 1).tanh() * s
+        >>> x = Value(2.0, label="x"); y = (x * 3).tanh()
         >>> list(names(topological_order(y)).values())
-        ['x', '1', 't2', 't3', '3', 't1', 't4']
+        ['x', '3', 't1', 't2']
     """
-    nodes = list(order)
-    unnamed = sorted((n for n in nodes if not n.label and n.parents), key=lambda n: n.serial)
-    made = {node: f"t{k}" for k, node in enumerate(unnamed, start=1)}
-    return {n: n.label or made.get(n) or format_number(n.data) for n in nodes}
+    out: dict[Value, str] = {}
+    count = 0
+    for node in order:
+        if node.label:
+            out[node] = node.label
+        elif node.parents:
+            count += 1
+            out[node] = f"t{count}"
+        else:
+            out[node] = format_number(node.data)
+    return out
 
 
 def neighbourhood(graph: Graph, focus: Value, depth: int) -> set[Value]:

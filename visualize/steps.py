@@ -56,7 +56,7 @@ def render_backward_steps(
     order, the output first) and the edges its gradient flows back along, each labelled with
     its local derivative; the caption gives the arithmetic (``x.grad += -4 * 1 = -4``). Nodes
     show their gradient as it fills in (``grad ?`` before anything reached them), and unnamed
-    results are named ``t1``, ``t2``, ... in the order they were made.
+    results are named ``t1``, ``t2``, ... in topological order (each after its operands).
 
     The images are named ``step_001.svg``, ``step_002.svg``, ...; older step images
     in the folder beyond the new count are removed. ``root``'s gradients are not changed.
