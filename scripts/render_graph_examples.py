@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from autograd_lite import Value
+from autograd_lite import Value, topological_order
 from autograd_lite.nn import MLP
 from visualize import draw_dot, explore, render, render_backward_steps, write_atomic
 from visualize.browser import CHROMIUM_ARGS, find_chromium
@@ -66,7 +66,7 @@ _FIND_CLUSTER = """([layer, neuron]) => {
 }"""
 
 
-def screenshot(page: Path, out: Path) -> Path | None:
+def screenshot(page: Path, out: Path, output_id: str) -> Path | None:
     """The explorer after five steps, a node clicked and a neuron collapsed, as a student
     would see it."""
     chromium = find_chromium()
@@ -83,7 +83,7 @@ def screenshot(page: Path, out: Path) -> Path | None:
         tab.goto(page.resolve().as_uri())
         for _ in range(5):
             tab.keyboard.press("ArrowRight")
-        tab.locator("g.node[data-id='v55']").click()  # the output: its chain-rule shares
+        tab.locator(f"g.node[data-id='{output_id}']").click()  # the output: its chain-rule shares
         # Layer 2's neuron 2 (dead on this input) collapsed into one box: its weights' grads
         # are not known yet at step 5, so it is not marked DEAD yet.
         cluster = tab.evaluate(_FIND_CLUSTER, ["Layer 2", "Neuron 2"])
@@ -105,8 +105,10 @@ def main() -> int:
         render_backward_steps(loss(), folder, format="png")
         step = (Path(folder) / "step_007.png").read_bytes()
         written.append(write_atomic(IMAGES / "graph_backward_step.png", step))
-        page = explore(mlp([4, 4, 1]), Path(folder) / "explorer.html").path
-        shot = screenshot(page, IMAGES / "explorer.png") if page else None
+        root = mlp([4, 4, 1])
+        page = explore(root, Path(folder) / "explorer.html").path
+        last = f"v{len(topological_order(root)) - 1}"  # ids follow the sort: the output is last
+        shot = screenshot(page, IMAGES / "explorer.png", last) if page else None
         written += [shot] if shot else []
     for path in written:
         print(f"wrote {path.relative_to(IMAGES.parent.parent)} ({path.stat().st_size // 1024} KiB)")
