@@ -216,6 +216,7 @@ POLICY: list[Policy] = [
     # relu is 0 for every x <= 0 (a number, not a sign); PyTorch's max(x, 0) keeps -0.0.
     Policy(("relu",), "x = -0.0", lambda x: _negative_zero(x), lambda x: (0.0, [0.0])),
     # micrograd's .grad starts at 0.0 and backward adds into it, and 0.0 + -0.0 is +0.0.
+    # Applied by `same_gradient` to every op, not per input, so `when` and `outcome` go unused.
     Policy((), "a gradient of zero", lambda *xs: True, lambda *xs: (NAN, [0.0])),
 ]
 
