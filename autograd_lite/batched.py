@@ -27,6 +27,7 @@ the generated scalar replay is faster. See ``benchmarks/`` for the measured numb
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -74,11 +75,11 @@ def _min_local(xp: Any, a: Any, b: Any, out: Any) -> tuple[Any, ...]:
 
 
 def _pow_local(xp: Any, x: Any, y: Any, out: Any) -> tuple[Any, ...]:
-    # ops.power_of_value_local, branch by branch: dx = 0 at x = y = 0; dy = 0 at x = 0 and nan
-    # for a negative base.
-    dx = xp.where((x == 0) & (y == 0), 0.0, y * x ** (y - 1))
-    dy = xp.where(x > 0, out * xp.log(abs(x)), xp.where(x == 0, 0.0, xp.nan))
-    return (dx, dy)
+    # ops.power_of_value_local, branch by branch: dx = 0 at y = 0 where 1/x is not finite
+    # (x = 0, subnormal or nan); dy = 0 at x = 0 for y >= 0 and nan for a negative base.
+    dx = xp.where((y == 0) & ~(abs(1.0 / x) < math.inf), 0.0, y * x ** (y - 1))
+    dy = xp.where((x == 0) & (y >= 0), 0.0, out * xp.log(abs(x)))
+    return (dx, xp.where(x < 0, xp.nan, dy))
 
 
 def _pow_domain(xp: Any, x: Any, y: Any) -> Any:
