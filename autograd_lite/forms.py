@@ -74,11 +74,16 @@ def _min_local(xp: Xp, a: Any, b: Any, out: Any) -> tuple[Any, ...]:
 
 
 def _pow_local(xp: Xp, x: Any, y: Any, out: Any) -> tuple[Any, ...]:
-    # ops.power_of_value_local, branch by branch: dx = 0 where y = 0 and 1/x overflows; dy = 0
-    # at x = 0 and nan for a negative base.
-    dx = xp.where((y == 0) & xp.isinf(1.0 / x), 0.0, y * x ** (y - 1))
-    dy = xp.where(x > 0, out * xp.log(abs(x)), xp.where(x == 0, 0.0, math.nan))
-    return (dx, dy)
+    # ops.power_of_value_local, branch by branch: dx = 0 at y = 0 where 1/x is not finite
+    # (x = 0, subnormal or nan); dy = 0 at x = 0 for y >= 0 and nan for a negative base.
+    dx = xp.where((y == 0) & ~(abs(1.0 / x) < math.inf), 0.0, y * x ** (y - 1))
+    dy = xp.where((x == 0) & (y >= 0), 0.0, out * xp.log(abs(x)))
+    return (dx, xp.where(x < 0, math.nan, dy))
+
+
+def _softsign_local(xp: Xp, x: Any, out: Any) -> tuple[Any, ...]:
+    slope = 1 / ((1 + abs(x)) * (1 + abs(x)))
+    return (xp.where(xp.isinf(x), math.nan, slope),)
 
 
 def _pow_domain(xp: Xp, x: Any, y: Any) -> Any:
@@ -200,7 +205,8 @@ FORMS: dict[Op, Form] = {
     # remainders: d/da = 1, d/db = -(the integer quotient)
     ops.MOD: (
         lambda xp, a, b: xp.remainder(a, b),
-        lambda xp, a, b, out: (1.0, -xp.floor(a / b)),
+        # Python's and PyTorch's floor division of the exact quotient, as ops.remainder_local
+        lambda xp, a, b, out: (1.0, -xp.floor_divide(a, b)),
         lambda xp, a, b: b == 0,
     ),
     ops.FMOD: (
@@ -216,7 +222,8 @@ FORMS: dict[Op, Form] = {
     ops.GELU: (lambda xp, x: 0.5 * x * (1 + xp.erf(x * _RSQRT2)), _gelu_local, None),
     ops.GELU_TANH: (_gelu_tanh, _gelu_tanh_local, None),
     ops.SILU: (lambda xp, x: x * _sigmoid(xp, x), _silu_local, None),
-    ops.SOFTSIGN: (None, None, None),  # x / (1 + abs(x)) and its derivative are arithmetic
+    # x / (1 + abs(x)) is arithmetic; its slope is nan at +-inf, where the value is inf / inf
+    ops.SOFTSIGN: (None, _softsign_local, None),
 }
 """Op -> its array `Form`, for every fixed entry of the op table (``ops.ALL``)."""
 
@@ -341,6 +348,7 @@ class Xp:
     )
     NAMES += ("arccos", "arctan", "arctan2", "arcsinh", "arccosh", "arctanh", "log1p", "expm1")
     NAMES += ("log2", "log10", "floor", "ceil", "trunc", "round", "remainder", "fmod", "isinf")
+    NAMES += ("floor_divide",)
 
     def __init__(self, backend: str, device: Any) -> None:
         self.lib = _library(backend)

@@ -85,10 +85,12 @@ def _trace(fn: Callable[..., Any], arguments: Sequence[str]) -> str | tuple[str,
         return None
 
 
-def _symbolic_sum(terms: Iterable[Any], start: int = 0) -> _Symbol:
+def _symbolic_sum(terms: Iterable[Any], start: float = 0) -> _Symbol:
     if start != 0:
-        raise TypeError("only sum() from 0 is written down")
-    return _Symbol(f"sum(({', '.join(_source(t, 0) for t in terms)},))", _ATOM)
+        raise TypeError("only sum() from 0 or -0.0 is written down")
+    # -0.0 (the dot product's start, so that a sum of -0.0s stays -0.0) is written down too.
+    tail = ", -0.0" if math.copysign(1.0, start) < 0 else ""
+    return _Symbol(f"sum(({', '.join(_source(t, 0) for t in terms)},){tail})", _ATOM)
 
 
 _SUM, _PRODUCT, _UNARY, _ATOM = 1, 2, 3, 4  # operator precedence, lowest first

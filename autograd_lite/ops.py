@@ -244,12 +244,12 @@ def power_of_value(x: float, y: float) -> float:
 
 
 def power_of_value_local(x: Any, y: Any, out: Any) -> tuple[Any, ...]:
-    # d(x^y)/dx = y x^(y-1), taken as 0 where y = 0 and x^-1 overflows (x = 0, or subnormal):
-    # the formula is 0 * inf there, PyTorch gives 0. d(x^y)/dy = x^y log x: 0 at x = 0 and nan
-    # for a negative base, as PyTorch.
+    # d(x^y)/dx = y x^(y-1), taken as 0 where y = 0 and x^-1 is not finite (x = 0, subnormal
+    # or nan): the formula is 0 * inf or 0 * nan there, PyTorch gives 0. d(x^y)/dy = x^y log x:
+    # 0 at x = 0 for y >= 0 (PyTorch's mask; nan for y = nan), nan for a negative base.
     base, exponent = value_of(x), value_of(y)
-    dx = 0.0 if exponent == 0 and math.isinf(pow(base, -1.0)) else y * pow(x, y - 1)
-    dy = out * log(x) if base > 0 else 0.0 if base == 0 else math.nan
+    dx = 0.0 if exponent == 0 and not math.isfinite(pow(base, -1.0)) else y * pow(x, y - 1)
+    dy = math.nan if base < 0 else 0.0 if base == 0 and exponent >= 0 else out * log(x)
     return (dx, dy)
 
 
@@ -594,15 +594,17 @@ def zero_local(x: Any, out: Any) -> tuple[Any, ...]:
 
 
 def sign_forward(x: float) -> float:
-    return 1.0 if x > 0 else -1.0 if x < 0 else x  # 0 stays 0 and NaN stays NaN
+    # +-0.0 give +0.0 (PyTorch); NaN stays NaN, where PyTorch gives 0 (docs/testing.md).
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else x
 
 
 def floor_forward(x: float) -> float:
-    return float(math.floor(x)) if math.isfinite(x) else x
+    # math.floor returns an int, which has no -0.0; a zero result takes x's sign, as IEEE's.
+    return math.copysign(float(math.floor(x)), x) if math.isfinite(x) else x
 
 
 def ceil_forward(x: float) -> float:
-    return float(math.ceil(x)) if math.isfinite(x) else x
+    return math.copysign(float(math.ceil(x)), x) if math.isfinite(x) else x  # ceil(-0.5) = -0.0
 
 
 def round_forward(x: float) -> float:
@@ -643,11 +645,18 @@ def _check_divisor(name: str, b: float) -> None:
 
 def remainder(a: float, b: float) -> float:
     _check_divisor("remainder", b)
-    return a % b  # the sign of the divisor: Python's %, torch.remainder
+    # The sign of the divisor (Python's %, torch.remainder); but a zero result keeps the
+    # dividend's sign, as torch.remainder's fmod-based one does (Python's takes the divisor's).
+    r = a % b
+    return r if r != 0 else math.copysign(0.0, a)
 
 
 def remainder_local(a: Any, b: Any, out: Any) -> tuple[Any, ...]:
-    return (1.0, -_integer_part(div(value_of(a), value_of(b)), math.floor))
+    # d/db = -floor(a / b), the floor of the exact quotient: Python's // (the same algorithm
+    # as PyTorch's floor division), not floor of the rounded a / b, which is 0 for
+    # 5e-324 / -inf where the remainder is -inf. A zero divisor only reaches here in IEEE mode.
+    a, b = value_of(a), value_of(b)
+    return (1.0, -(a // b) if b != 0 else -_integer_part(div(a, b), math.floor))
 
 
 def fmod_forward(a: float, b: float) -> float:
@@ -819,6 +828,8 @@ def softsign_forward(x: float) -> float:
 
 
 def softsign_local(x: Any, out: Any) -> tuple[Any, ...]:
+    if math.isinf(value_of(x)):
+        return (math.nan,)  # the value is inf / inf = nan there (PyTorch), and so is its slope
     return (1 / ((1 + abs(x)) * (1 + abs(x))),)
 
 
@@ -836,9 +847,11 @@ SOFTSIGN = Op("softsign", softsign_forward, softsign_local)
 
 def total(*xs: float) -> float:
     try:
-        return math.fsum(xs)
+        s = math.fsum(xs)
     except (OverflowError, ValueError):  # fsum refuses inf - inf and overflow; IEEE doesn't
         return sum(xs)
+    # fsum's zero is +0.0; IEEE's sum of -0.0s only is -0.0 (and that of anything else +0.0).
+    return s if s != 0 or not all(math.copysign(1.0, x) < 0 for x in xs) else -0.0
 
 
 def total_local(*xs_out: Any) -> tuple[Any, ...]:
@@ -847,7 +860,9 @@ def total_local(*xs_out: Any) -> tuple[Any, ...]:
 
 def dot_forward(*wx: float) -> float:
     n = len(wx) // 2
-    products: float = sum(map(operator.mul, wx[:n], wx[n:]))
+    # Start at -0.0, the identity of IEEE addition (0 + -0.0 would be +0.0), so a dot of one
+    # product is that product, sign of zero included, as PyTorch's a * b.
+    products: float = sum(map(operator.mul, wx[:n], wx[n:]), -0.0)
     return products
 
 
@@ -859,7 +874,7 @@ def dot_local(*wx_out: Any) -> tuple[Any, ...]:
 
 def affine(*wxb: float) -> float:
     n = len(wxb) // 2
-    products: float = sum(map(operator.mul, wxb[:n], wxb[n : 2 * n]))
+    products: float = sum(map(operator.mul, wxb[:n], wxb[n : 2 * n]), -0.0)
     return products + wxb[-1]
 
 

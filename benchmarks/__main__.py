@@ -168,6 +168,7 @@ def w4(sizes: list[int], report: dict[str, Any]) -> None:
                 table[name][n] = f"fails ({error})"
             else:
                 runs[name] = run
+        workloads.check_wide(n, runs)  # each system's gradients after its one untimed run
         inner = max(1, 20_000 // n)
         for name, t in interleaved_medians(runs, 5, inner).items():
             table[name][n] = t / n * 1e6

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import functools
 import gc
+import math
 import operator
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from autograd_lite import Value, vsum
 
 from . import common
 
-__all__ = ["CHAIN", "WIDE", "BUILD", "GC_OFF", "run_or_fail", "bytes_per_node"]
+__all__ = ["CHAIN", "WIDE", "BUILD", "GC_OFF", "Wide", "check_wide", "run_or_fail"]
+__all__ += ["bytes_per_node"]
 
 A, B = 0.999, 0.001  # y = y * a + b stays bounded for any depth
 
@@ -60,56 +62,110 @@ def chain_hand(n: int) -> float:
     return da
 
 
-def wide_ours(n: int) -> Callable[[], float]:
-    w = [Value(1.0 + i % 7) for i in range(n)]
-    x = [Value(0.5 - i % 5) for i in range(n)]
+class Wide:
+    """One system's W4 workload at one size: call it to run (and time) it once.
+
+    ``gradients()`` reads every gradient it left, d s / d w_i then d s / d x_i: after exactly
+    one call they are the gradients of one sum (later calls accumulate, as ``backward`` does).
+    """
+
+    __slots__ = ("run", "gradients")
+
+    def __init__(self, run: Callable[[], float], gradients: Callable[[], list[float]]) -> None:
+        self.run, self.gradients = run, gradients
+
+    def __call__(self) -> float:
+        return self.run()
+
+
+def _wide_inputs(n: int) -> tuple[list[float], list[float]]:
+    return [1.0 + i % 7 for i in range(n)], [0.5 - i % 5 for i in range(n)]
+
+
+def wide_ours(n: int) -> Wide:
+    w, x = ([Value(v) for v in vs] for vs in _wide_inputs(n))
 
     def run() -> float:
         s = vsum([wi * xi for wi, xi in zip(w, x)])
         s.backward()
         return w[-1].grad
 
-    return run
+    return Wide(run, lambda: [v.grad for v in w + x])
 
 
-def wide_micrograd(n: int) -> Callable[[], float]:
+def wide_micrograd(n: int) -> Wide:
     from micrograd.engine import Value as MgValue
 
-    w = [MgValue(1.0 + i % 7) for i in range(n)]
-    x = [MgValue(0.5 - i % 5) for i in range(n)]
+    w, x = ([MgValue(v) for v in vs] for vs in _wide_inputs(n))
 
     def run() -> float:
         s = sum(wi * xi for wi, xi in zip(w, x))
         s.backward()
         return float(w[-1].grad)
 
-    return run
+    return Wide(run, lambda: [float(v.grad) for v in w + x])
 
 
-def wide_torch(n: int) -> Callable[[], float]:
+def wide_torch(n: int) -> Wide:
     torch = common.torch()
 
-    w = [torch.tensor(1.0 + i % 7, dtype=torch.float64, requires_grad=True) for i in range(n)]
-    x = [torch.tensor(0.5 - i % 5, dtype=torch.float64, requires_grad=True) for i in range(n)]
+    def leaf(v: float) -> Any:
+        return torch.tensor(v, dtype=torch.float64, requires_grad=True)
+
+    w, x = ([leaf(v) for v in vs] for vs in _wide_inputs(n))
 
     def run() -> float:
         s: Any = sum(wi * xi for wi, xi in zip(w, x))
         s.backward()
         return float(w[-1].grad)
 
-    return run
+    return Wide(run, lambda: [float(v.grad) for v in w + x])
 
 
-def wide_hand(n: int) -> Callable[[], float]:
-    w = [1.0 + i % 7 for i in range(n)]
-    x = [0.5 - i % 5 for i in range(n)]
+def wide_hand(n: int) -> Wide:
+    w, x = _wide_inputs(n)
+    last: list[list[float]] = []
 
     def run() -> float:
         sum(map(operator.mul, w, x))
         dw, dx = x[:], w[:]  # d(sum w_i x_i)/dw_i = x_i, /dx_i = w_i
+        last[:] = [dw + dx]
         return dw[-1] + 0 * dx[-1]
 
-    return run
+    return Wide(run, lambda: last[0])
+
+
+def _wide_gc_paused(n: int) -> Wide:
+    ours = wide_ours(n)
+    return Wide(functools.partial(_gc_paused, ours.run), ours.gradients)
+
+
+def check_wide(n: int, runs: Mapping[str, Callable[[], object]]) -> bool:
+    """W4's gradient check: each system's 2n gradients against the hand-written ones (1e-9).
+
+    ``runs`` are the systems' `Wide` workloads at size ``n``, each called exactly once. Prints
+    a ``MISMATCH`` line for each that disagrees (as W2 does) and returns whether all agreed.
+
+    Example:
+        >>> ours, hand = wide_ours(3), wide_hand(3)
+        >>> _ = ours(), hand()
+        >>> check_wide(3, {"autograd_lite": ours, "hand-written floats": hand})
+        True
+    """
+    ref = runs.get(HAND)
+    if not isinstance(ref, Wide):  # the hand-written system did not run: run it here
+        ref = wide_hand(n)
+        ref()
+    expected, ok = ref.gradients(), True
+    for name, run in runs.items():
+        if isinstance(run, Wide) and run is not ref:
+            got = run.gradients()
+            # max_rel_diff skips a NaN (max never picks it), so NaN is tested on its own.
+            d = common.max_rel_diff(got, expected)
+            if not d <= 1e-9 or any(map(math.isnan, got)):
+                ok = False
+                print(f"  MISMATCH at n={n}: {name}'s gradients differ by {d:.1e} (relative)")
+    return ok
 
 
 def build_ours(n: int) -> Any:
@@ -145,14 +201,15 @@ def _gc_paused(fn: Callable[[], float]) -> float:
 
 
 GC_OFF = "autograd_lite, gc paused"
+HAND = "hand-written floats"
 CHAIN = {"autograd_lite": chain_ours, "micrograd": chain_micrograd, "torch per-scalar": chain_torch}
-CHAIN["hand-written floats"] = chain_hand
+CHAIN[HAND] = chain_hand
 WIDE = {"autograd_lite": wide_ours, "micrograd": wide_micrograd, "torch per-scalar": wide_torch}
-WIDE["hand-written floats"] = wide_hand
+WIDE[HAND] = wide_hand
 CHAIN[GC_OFF] = lambda n: _gc_paused(lambda: chain_ours(n))
-WIDE[GC_OFF] = lambda n: functools.partial(_gc_paused, wide_ours(n))
+WIDE[GC_OFF] = _wide_gc_paused
 BUILD = {"autograd_lite": build_ours, "micrograd": build_micrograd}
-BUILD["hand-written floats"] = build_hand
+BUILD[HAND] = build_hand
 
 
 def run_or_fail(fn: Callable[[], object]) -> str | None:

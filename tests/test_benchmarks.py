@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
 
 from benchmarks import w1_systems, workloads
-from benchmarks.__main__ import _print_rows
+from benchmarks.__main__ import _print_rows, w4
 from benchmarks.common import make_problem, max_rel_diff
 from tests.oracles import central_gradient, close
 
@@ -61,7 +62,42 @@ def test_wide_sum_gradients_agree(name: str) -> None:
     if name in ("micrograd", "torch per-scalar"):
         pytest.importorskip(name.split()[0], reason=f"{name} is not installed")
     n = 100
-    assert workloads.WIDE[name](n)() == workloads.wide_hand(n)()
+    run = workloads.WIDE[name](n)
+    assert run() == 0.5 - (n - 1) % 5  # d s / d w_(n-1) = x_(n-1)
+    # Every gradient, derived here independently: d s/d w_i = x_i, d s/d x_i = w_i.
+    w, x = [1.0 + i % 7 for i in range(n)], [0.5 - i % 5 for i in range(n)]
+    assert run.gradients() == x + w
+
+
+def _wrong_wide(n: int) -> workloads.Wide:
+    right = workloads.wide_ours(n)
+    return workloads.Wide(right.run, lambda: [g * 1.01 for g in right.gradients()])
+
+
+def test_the_w4_check_names_a_system_whose_gradients_are_wrong(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    runs = {"autograd_lite": workloads.wide_ours(50), "wrong": _wrong_wide(50)}
+    runs["nan"] = workloads.Wide(workloads.wide_ours(50).run, lambda: [math.nan] * 100)
+    for run in runs.values():
+        run()
+    assert not workloads.check_wide(50, runs)
+    out = capsys.readouterr().out
+    assert "MISMATCH at n=50: wrong's" in out and "MISMATCH at n=50: nan's" in out
+    assert "autograd_lite" not in out
+    assert workloads.check_wide(50, {"autograd_lite": runs["autograd_lite"]})
+
+
+def test_the_harness_checks_w4_gradients_at_every_size(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    systems = {"autograd_lite": workloads.wide_ours, "wrong": _wrong_wide}
+    monkeypatch.setattr(workloads, "WIDE", systems)
+    report: dict[str, object] = {}
+    w4([20, 40], report)
+    out = capsys.readouterr().out
+    assert "MISMATCH at n=20: wrong's" in out and "MISMATCH at n=40: wrong's" in out
+    assert "autograd_lite's" not in out
 
 
 def test_micrograd_fails_on_a_deep_chain_and_we_do_not() -> None:

@@ -45,7 +45,8 @@ def test_a_name_that_means_something_else_where_the_code_runs_is_refused() -> No
 
 
 def test_a_choice_between_tuples_becomes_a_choice_per_item() -> None:
-    assert inline.items(ops.relu_local, ["v1", "v2"], NAMESPACE) == ("0.0 if v1 <= 0 else 1.0",)
+    # relu_local(x, out) reads out (out <= 0 exactly when x <= 0): the second argument.
+    assert inline.items(ops.relu_local, ["v1", "v2"], NAMESPACE) == ("0.0 if v2 <= 0 else 1.0",)
 
 
 def _replayed(source: str, xs: list[float]) -> Any:
