@@ -114,14 +114,20 @@ def sinh(x: Any) -> Any:
     """Hyperbolic sine; +-inf where the float overflows."""
     if not _is_float(x):
         return x.sinh()
-    return math.sinh(x) if abs(x) < 710 or math.isnan(x) else math.copysign(math.inf, x)
+    try:
+        return math.sinh(x)
+    except OverflowError:  # past about 710.48; a fixed cut would lose the finite values below
+        return math.copysign(math.inf, x)
 
 
 def cosh(x: Any) -> Any:
     """Hyperbolic cosine; inf where the float overflows."""
     if not _is_float(x):
         return x.cosh()
-    return math.cosh(x) if abs(x) < 710 or math.isnan(x) else math.inf
+    try:
+        return math.cosh(x)
+    except OverflowError:
+        return math.inf
 
 
 def tanh(x: Any) -> Any:
