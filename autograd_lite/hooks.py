@@ -79,8 +79,12 @@ def watcher(check: Callable[[Any, Any], None] | None) -> Callable[[Any, Any], An
     there is neither, so an ordinary backward pass pays one test per node.
 
     Example:
-        >>> watcher(None) is None
-        True
+        >>> from autograd_lite import Value
+        >>> x = Value(2.0)
+        >>> handle = x.register_hook(lambda g: g + 1)
+        >>> watcher(None)(x, 1.0)  # x's hook replaces the gradient
+        2.0
+        >>> handle.remove()
     """
     if not _live_hooks:
         return check and _checked(check)
