@@ -238,17 +238,23 @@ def test_losses_match_pytorch_float64(torch) -> None:  # type: ignore[no-untyped
 @pytest.mark.parametrize("scale", [1.0, 1000.0])
 def test_softmax_cross_entropy_matches_pytorch(torch, scale: float) -> None:  # type: ignore[no-untyped-def]
     rows = [[0.5 * scale, -1.0 * scale, 0.2 * scale], [-0.3 * scale, 0.9 * scale, 1.0 * scale]]
-    classes = [2, 0]
+    loss, grads, expected, expected_grads = _softmax_ce_and_torch(torch, rows, [2, 0])
+    assert loss == pytest.approx(expected, rel=1e-9)
+    assert grads == [pytest.approx(g, rel=1e-9, abs=1e-12) for g in expected_grads]
+
+
+def _softmax_ce_and_torch(
+    torch: Any, rows: list[list[float]], classes: list[int]
+) -> tuple[float, list[list[float]], float, list[list[float]]]:
+    """Our softmax cross-entropy and its gradients, then PyTorch's float64 ones (the oracle)."""
     values = [[Value(z) for z in row] for row in rows]
     loss = softmax_cross_entropy(values, classes)
     loss.backward()
-    t = torch.tensor(rows, dtype=torch.float64, requires_grad=True)
-    expected = torch.nn.functional.cross_entropy(t, torch.tensor(classes))
+    logits = torch.tensor(rows, dtype=torch.float64, requires_grad=True)
+    expected = torch.nn.functional.cross_entropy(logits, torch.tensor(classes))
     expected.backward()
-    assert loss.data == pytest.approx(expected.item(), rel=1e-9)
-    assert [[v.grad for v in row] for row in values] == [
-        pytest.approx(g, rel=1e-9, abs=1e-12) for g in t.grad.tolist()
-    ]
+    grads = [[v.grad for v in row] for row in values]
+    return loss.data, grads, expected.item(), logits.grad.tolist()
 
 
 @settings(deadline=None, max_examples=40)
@@ -267,12 +273,7 @@ def test_softmax_cross_entropy_matches_pytorch(torch, scale: float) -> None:  # 
 def test_softmax_cross_entropy_matches_torch_in_float64(case: Any) -> None:
     torch = pytest.importorskip("torch", reason="PyTorch is not installed")
     rows, ks = case
-    values = [[Value(z) for z in row] for row in rows]
-    loss = softmax_cross_entropy(values, ks)
-    loss.backward()
-    logits = torch.tensor(rows, dtype=torch.float64, requires_grad=True)
-    expected = torch.nn.functional.cross_entropy(logits, torch.tensor(ks))
-    expected.backward()
-    assert loss.data == pytest.approx(expected.item(), rel=1e-12, abs=1e-12)
-    for row, grads in zip(values, logits.grad.tolist()):
-        assert [v.grad for v in row] == pytest.approx(grads, rel=1e-9, abs=1e-12)
+    loss, grads, expected, expected_grads = _softmax_ce_and_torch(torch, rows, ks)
+    assert loss == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    for ours, theirs in zip(grads, expected_grads):
+        assert ours == pytest.approx(theirs, rel=1e-9, abs=1e-12)
