@@ -53,8 +53,9 @@ class Value(OpMethods, Hookable):
     ``grad`` accumulates: each ``backward()`` adds into it, so call `zero_grad` (or
     ``Module.zero_grad()``) between steps. ``Value`` hashes by identity and does not overload
     ``==``; ``<``, ``>`` and ``float(v)`` compare and read the data. ``requires_grad=False``
-    makes a constant: it takes part in the forward pass, but backward keeps no gradient in it
-    (``.grad`` stays 0.0; nodes computed from it are still walked). Modules outside the
+    makes a constant: it takes part in the forward pass, but keeps no gradient (``.grad``
+    stays 0.0), and a result computed from constants alone is a constant leaf that backward
+    never walks into. Modules outside the
     engine read a node through its public properties: ``parents``, ``op``, ``rule``,
     ``local_grads``, ``scope``, ``origin`` and ``describe()``.
 
@@ -317,10 +318,17 @@ class Value(OpMethods, Hookable):
 
 
 class _Constant(Value):
-    """A `Value` made with ``requires_grad=False``: it takes part in the forward pass, but
-    backward stores no gradient in it (``.grad`` stays 0.0) and it has no ``grad_value``."""
+    """A `Value` made with ``requires_grad=False``, or computed from such values alone: it
+    takes part in the forward pass, but backward stores no gradient in it (``.grad`` stays
+    0.0) and it has no ``grad_value``."""
 
     __slots__ = ()
+
+    def backward(self, grad: float = 1.0, *, create_graph: bool = False) -> None:
+        raise ValueError(
+            f"backward() on a constant, {self.describe()}: it was made with requires_grad=False "
+            "or only from such values, so nothing in its graph takes a gradient"
+        )
 
     @property
     def grad(self) -> float:
@@ -380,11 +388,16 @@ def make_node(op: Op, parents: tuple[Value, ...]) -> Value:
     node._rule = op
     node._acc = 0.0
     node._scope = _current_scope()
-    if mode.grad:
+    if not mode.grad:
+        node._prev = node._local = ()
+    elif parents and type(parents[0]) is _Constant and _all_constant(parents):
+        # Made from constants alone, it is one too (as in PyTorch): a leaf, so backward never
+        # walks the sub-graph that computed it.
+        node.__class__ = _Constant
+        node._prev = node._local = ()
+    else:
         node._prev = parents
         node._local = op.local(*datas, out)
-    else:
-        node._prev = node._local = ()
     if mode.hooks:  # a test, not a loop: most nodes have no hook, and an empty loop costs more
         for hook in mode.hooks:
             hook(node)
@@ -395,6 +408,10 @@ def make_node(op: Op, parents: tuple[Value, ...]) -> Value:
 
 _new_value = object.__new__
 _current_scope = SCOPE.get
+
+
+def _all_constant(parents: tuple[Value, ...]) -> bool:
+    return all(type(p) is _Constant for p in parents)
 
 
 def _lift(x: Operand) -> Value:
@@ -557,6 +574,13 @@ def gradients(
     """
     if not isinstance(output, Value):
         raise TypeError(f"gradients() needs a Value output, got {type(output).__name__}")
+    for i, x in enumerate(inputs):
+        if type(x) is _Constant or not isinstance(x, Value):
+            what = x.describe() if isinstance(x, Value) else f"a {type(x).__name__}"
+            raise ValueError(
+                f"gradients(): input {i}, {what}, does not require grad (as in PyTorch, no "
+                "gradient is kept for a constant); make it with Value(x), requires_grad=True"
+            )
     start = Value(seed) if create_graph else float(seed)
     with gc_paused():
         order = _chain_rule(output, start, create_graph)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from autograd_lite import Value, grad, gradients, jvp, stop_gradient
-from autograd_lite.engine import HookHandle
+from autograd_lite.engine import HookHandle, topological_order
 
 
 def test_detach_is_a_new_leaf_with_the_same_data() -> None:
@@ -38,8 +38,41 @@ def test_requires_grad_false_takes_part_in_forward_but_keeps_no_gradient() -> No
     assert (y.data, x.grad, c.grad) == (9.0, 3.0, 0.0)
     y.backward(create_graph=True)
     assert c.grad_value is None and x.grad_value is not None
-    assert gradients(y, [x, c]) == [3.0, 3.0]  # asked for explicitly, it is still computed
     assert repr(c) == "Value(data=3.0, grad=0.0)"
+
+
+def test_gradients_with_respect_to_a_constant_is_refused_as_in_pytorch() -> None:
+    c, x = Value(3.0, requires_grad=False, label="c"), Value(2.0)
+    with pytest.raises(ValueError, match=r"input 1, Value\(data=3.0, label='c'\), does not req"):
+        gradients(c * x, [x, c])
+    with pytest.raises(ValueError, match="input 0, a float"):
+        gradients(c * x, [2.0])  # type: ignore[list-item]
+    assert gradients(c * x, [x]) == [3.0]
+    torch = pytest.importorskip("torch")
+    t_c = torch.tensor(3.0, dtype=torch.float64)
+    t_x = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        torch.autograd.grad(t_c * t_x, [t_x, t_c])
+
+
+def test_a_result_of_constants_alone_is_a_constant_leaf_backward_never_walks() -> None:
+    c = Value(0.5, requires_grad=False)
+    chain = c
+    for _ in range(1000):
+        chain = chain * c + c
+    x = Value(2.0)
+    y = chain * x
+    assert not chain.requires_grad and chain.parents == () and chain.grad == 0.0
+    assert len(topological_order(y)) == 3  # y, the constant, x: none of the 2,000 ops
+    y.backward()
+    assert x.grad == pytest.approx(chain.data, rel=1e-15) and chain.grad == 0.0
+    mixed = c * x  # one input requires grad: an ordinary node, both parents kept
+    assert mixed.requires_grad and mixed.parents == (c, x)
+    with pytest.raises(ValueError, match=r"backward\(\) on a constant"):
+        (c * c).backward()
+    torch = pytest.importorskip("torch")
+    t_c = torch.tensor(0.5, dtype=torch.float64)
+    assert (t_c * t_c).requires_grad is False and (t_c * t_c).grad_fn is None
 
 
 # -- hooks --------------------------------------------------------------------------------------
