@@ -3,8 +3,9 @@
 Read it top to bottom. A `Value` is a node: its number, its gradient, its parents and the op
 that made it. Each op's maths (forward value, local derivatives) is one entry of `ops`; this
 file applies ops to make nodes, and runs the chain rule over a finished graph -- once, in
-`_propagate`, for every mode. micrograd's arithmetic is defined here; the rest of the op table
-as methods (``x.tanh()``, ``x.max(y)``) comes from `methods`, gradient hooks from `hooks`.
+`_propagate`, for every mode. micrograd's arithmetic is defined here. What a node adds to
+that comes from mixins below this file: the rest of the op table as methods (`methods`), the
+read-only node API (`reading`), gradient hooks (`hooks`) and constants (`constant`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeAlias
 
 from . import ops
+from .constant import ConstantNode
+from .higher_order import differentiable_local_grads
 from .hooks import Hookable, HookHandle, watcher
 from .methods import OpMethods
-from .modes import MODE, SCOPE, Frame, Scope, gc_paused, scope_of, using
+from .modes import MODE, SCOPE, Frame, gc_paused
 from .op import DomainError, Op, connect_engine
+from .reading import Readable
 
 __all__ = ["Value", "apply", "make_node", "topological_order", "nothing_to_send", "gradients"]
 __all__ += ["differentiable_local_grads", "zero_grad", "is_number", "HookHandle"]
@@ -47,17 +51,14 @@ def _binary(op: Op) -> tuple[Callable[[Value, Any], Value], Callable[[Value, Any
     return method, reflected  # pragma: no mutate
 
 
-class Value(OpMethods, Hookable):
+class Value(OpMethods, Readable, Hookable):
     """A scalar in a computational graph: its data, its gradient and how it was made.
 
     ``grad`` accumulates: each ``backward()`` adds into it, so call `zero_grad` (or
     ``Module.zero_grad()``) between steps. ``Value`` hashes by identity and does not overload
     ``==``; ``<``, ``>`` and ``float(v)`` compare and read the data. ``requires_grad=False``
-    makes a constant: it takes part in the forward pass, but keeps no gradient (``.grad``
-    stays 0.0), and a result computed from constants alone is a constant leaf that backward
-    never walks into. Modules outside the
-    engine read a node through its public properties: ``parents``, ``op``, ``rule``,
-    ``local_grads``, ``scope``, ``origin`` and ``describe()``.
+    makes a constant (see `constant`). Modules outside the engine read a node through the
+    public properties of `reading.Readable`: ``parents``, ``op``, ``local_grads``, ...
 
     Example:
         >>> x, y, z = Value(-2.0, label="x"), Value(5.0, label="y"), Value(-4.0, label="z")
@@ -108,117 +109,6 @@ class Value(OpMethods, Hookable):
         self._scope = None
         if not requires_grad:
             self.__class__ = _Constant  # the same slots; only .grad behaves differently
-
-    # -- the public, read-only node API -------------------------------------------------------
-
-    @property
-    def parents(self) -> tuple[Value, ...]:
-        """The nodes this one was computed from, in the op's argument order (``()`` for a leaf)."""
-        return self._prev
-
-    @property
-    def op(self) -> str:
-        """The name of the op that made this node ('+', '*', 'tanh', ...); '' for a leaf."""
-        return self._rule.name if self._rule is not None else ""
-
-    _op = op  # micrograd's name
-
-    @property
-    def rule(self) -> Op | None:
-        """The `Op` record that made this node (None for a leaf)."""
-        return self._rule
-
-    @property
-    def local_grads(self) -> tuple[Any, ...]:
-        """d self / d parent for each parent, as numbers, evaluated when the node was made."""
-        return self._local
-
-    @property
-    def scope(self) -> Scope | None:
-        """The `nn.Module` call this node was made in (None outside any module)."""
-        return scope_of(self._scope)
-
-    @property
-    def label(self) -> str:
-        """The name drawings and error messages use ('' if none); set it freely."""
-        text: str = self._note("label") or ""
-        return text
-
-    @label.setter
-    def label(self, text: str) -> None:
-        self._set_note("label", text)
-
-    @property
-    def grad_value(self) -> Value | None:
-        """d root / d self as a `Value`, after ``backward(create_graph=True)``; else None."""
-        g: Value | None = self._note("grad_value")
-        return g
-
-    @grad_value.setter
-    def grad_value(self, g: Value | None) -> None:
-        self._set_note("grad_value", g)
-
-    @property
-    def origin(self) -> str | None:
-        """The source line that made this node, recorded under ``detect_anomaly()`` only."""
-        where: str | None = self._note("origin")
-        return where
-
-    @origin.setter
-    def origin(self, where: str | None) -> None:
-        self._set_note("origin", where)
-
-    @property
-    def tangent(self) -> Any:
-        """Forward mode's record for this node (see `functional.jvp`); None if it has none."""
-        return self._note("tangent")
-
-    @tangent.setter
-    def tangent(self, record: Any) -> None:
-        self._set_note("tangent", record)
-
-    # What most nodes never have (a label, a gradient graph, an anomaly-mode origin, a forward-
-    # mode tangent) shares one slot, unset until needed: a slot each would cost every node of
-    # every graph 8 bytes, and setting each in every new node would cost time.
-    def _note(self, key: str) -> Any:
-        notes = getattr(self, "_notes", None)
-        return None if notes is None else notes.get(key)
-
-    def _set_note(self, key: str, value: Any) -> None:
-        notes = getattr(self, "_notes", None)
-        if notes is not None:
-            notes[key] = value
-        elif value is not None and not (type(value) is str and not value):  # "" is the default
-            self._notes = {key: value}
-
-    def describe(self) -> str:
-        """A short description for error messages: the data and the label, if any."""
-        label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data!r}{label})"
-
-    def __repr__(self) -> str:
-        op = f", op={self.op!r}" if self._rule is not None else ""
-        label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data!r}, grad={self.grad!r}{op}{label})"
-
-    def __float__(self) -> float:
-        return _read(self, "float()")
-
-    def item(self) -> float:
-        """The data as a float (PyTorch's spelling)."""
-        return _read(self, "item()")
-
-    def __lt__(self, other: Operand) -> bool:
-        return _read(self, "<") < _read(other, "<")
-
-    def __le__(self, other: Operand) -> bool:
-        return _read(self, "<=") <= _read(other, "<=")
-
-    def __gt__(self, other: Operand) -> bool:
-        return _read(self, ">") > _read(other, ">")
-
-    def __ge__(self, other: Operand) -> bool:
-        return _read(self, ">=") >= _read(other, ">=")
 
     __hash__ = object.__hash__
 
@@ -317,38 +207,10 @@ class Value(OpMethods, Hookable):
         zero_grad(self)
 
 
-class _Constant(Value):
-    """A `Value` made with ``requires_grad=False``, or computed from such values alone: it
-    takes part in the forward pass, but backward stores no gradient in it (``.grad`` stays
-    0.0) and it has no ``grad_value``."""
+class _Constant(ConstantNode, Value):
+    """A `Value` made with ``requires_grad=False``, or computed from such values alone."""
 
     __slots__ = ()
-
-    def backward(self, grad: float = 1.0, *, create_graph: bool = False) -> None:
-        raise ValueError(
-            f"backward() on a constant, {self.describe()}: it was made with requires_grad=False "
-            "or only from such values, so nothing in its graph takes a gradient"
-        )
-
-    @property
-    def grad(self) -> float:
-        return 0.0
-
-    @grad.setter
-    def grad(self, value: float) -> None:
-        pass  # backward adds into every node's .grad: a constant keeps none
-
-    @property
-    def grad_value(self) -> None:
-        return None
-
-    @grad_value.setter
-    def grad_value(self, value: Value | None) -> None:
-        pass
-
-    @property
-    def requires_grad(self) -> bool:
-        return False
 
 
 # -- applying an op -----------------------------------------------------------------------------
@@ -430,16 +292,6 @@ def _check_number(data: object) -> None:
         raise TypeError(
             f"Value() takes a real number (int or float), got {type(data).__name__} {data!r}"
         )
-
-
-def _read(x: Operand, how: str) -> float:
-    """``x``'s number, for a decision (``<``, ``float()``): the mode's ``on_read`` sees it first."""
-    if not isinstance(x, Value):
-        return float(x)
-    on_read = MODE.get().on_read
-    if on_read is not None:
-        on_read(x, how)
-    return x.data
 
 
 # -- the topological sort -----------------------------------------------------------------------
@@ -529,34 +381,6 @@ def _chain_rule(root: Value, seed: Any, create_graph: bool) -> list[Value]:
             node._acc = 0.0
         raise
     return order
-
-
-def differentiable_local_grads(node: Value) -> tuple[Any, ...]:
-    """``node``'s local derivatives evaluated on its parent `Value` s: each has a graph.
-
-    Inside the formula, domain edges give IEEE's inf or nan (as the float path does) instead
-    of an error, and a formula that turns a `Value` into a float (``math.cos(x)``) is refused:
-    its derivative would silently be a constant.
-
-    Example:
-        >>> x = Value(3.0); y = x * x
-        >>> [d.data for d in differentiable_local_grads(y)]
-        [3.0, 3.0]
-    """
-    op = node._rule
-    if op is None:
-        return node._local
-
-    def refuse(value: Value, how: str) -> None:
-        if how in ("float()", "item()"):
-            raise TypeError(
-                f"op {op.name!r}: its local derivative turned a Value into a float ({how}, e.g. "
-                "math.cos(x)), so its own derivative would silently be 0. Write it with "
-                "arithmetic and autograd_lite.ops' exp/log/sin/cos/pow/div, which take Values."
-            )
-
-    with using(ieee=True, on_read=refuse):
-        return tuple(op.local(*node._prev, node))
 
 
 def gradients(
