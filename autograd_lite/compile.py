@@ -297,12 +297,8 @@ class Compiled:
             if len(code) <= 2:  # a test would cost more than the zeros it saves
                 lines += [f"    {c}" for c in code]
                 continue
-            varying = [d for _, d in edges if d != "1.0"]  # 1.0 is finite: no need to test it
-            skip = inline.expression(
-                nothing_to_send,
-                [f"g{o}", f"({', '.join(varying)},)" if varying else "()"],
-                namespace,
-            )
+            locals_ = ", ".join(d for _, d in edges)
+            skip = inline.expression(nothing_to_send, [f"g{o}", f"({locals_},)"], namespace)
             lines.append(f"    if not ({skip}):")
             lines += [f"        {c}" for c in code]
         wanted = ", ".join(grads[: (self.n_args or 0) + len(self.params)])

@@ -230,11 +230,12 @@ def apply(op: Op, *operands: Operand) -> Value:
 connect_engine(apply)
 
 
-def make_node(op: Op, parents: tuple[Value, ...]) -> Value:
+def make_node(op: Op, parents: tuple[Value, ...], frame: Frame | None = None) -> Value:
     """The node ``op(*parents)``: the single place where graph nodes are created.
 
     ``parents`` must all be `Value` s (`apply` lifts numbers). The local derivatives are
-    evaluated now, on the parents' numbers, while they are at hand.
+    evaluated now, on the parents' numbers, while they are at hand. ``frame`` is the module
+    call that makes it (`modes.Frame`); by default, the one under way (``SCOPE``).
     """
     datas = [p.data for p in parents]
     mode = MODE.get()
@@ -249,7 +250,7 @@ def make_node(op: Op, parents: tuple[Value, ...]) -> Value:
     node.grad = 0.0
     node._rule = op
     node._acc = 0.0
-    node._scope = _current_scope()
+    node._scope = frame or _current_scope()
     if not mode.grad:
         node._prev = node._local = ()
     elif parents and type(parents[0]) is _Constant and _all_constant(parents):
@@ -335,13 +336,24 @@ def topological_order(root: Value) -> list[Value]:
 
 
 def nothing_to_send(g: Any, local_grads: Sequence[Any]) -> bool:
-    """Whether a node whose gradient is ``g`` can be skipped: it would send exact zeros.
+    """Whether a node whose gradient is ``g`` can be skipped: each ``g * d`` is an exact 0,
+    which leaves every parent's sum as it is.
 
-    Not when a local derivative is inf or nan, since 0 * inf is nan and must reach the parents
-    (as in PyTorch). Never for a gradient that is a `Value` (``create_graph``): it may be 0
-    here and still have a derivative.
+    So when ``g`` is 0 and every local derivative finite (0 * inf is nan, and it must reach
+    the parents, as in PyTorch), or when every local derivative is 0 and ``g`` finite (a dead
+    ReLU). Never for a gradient that is a `Value` (``create_graph``): it may be 0 here and
+    still have a derivative.
+
+    Example:
+        >>> nothing_to_send(0.0, (2.0, 3.0)), nothing_to_send(5.0, (0.0, 0.0))
+        (True, True)
+        >>> nothing_to_send(0.0, (float("inf"),)), nothing_to_send(float("inf"), (0.0,))
+        (False, False)
     """
-    return g == 0.0 and type(g) is float and all(map(math.isfinite, local_grads))
+    return type(g) is float and (
+        (g == 0.0 and all(map(math.isfinite, local_grads)))
+        or (g - g == 0.0 and not any(local_grads))
+    )
 
 
 def _propagate(nodes: Iterable[Value], create_graph: bool = False) -> None:
@@ -359,7 +371,7 @@ def _propagate(nodes: Iterable[Value], create_graph: bool = False) -> None:
         if not node._prev:
             continue
         local_grads = differentiable_local_grads(node) if create_graph else node._local
-        if g == 0.0 and nothing_to_send(g, local_grads):  # the cheap test first
+        if (g == 0.0 or not any(local_grads)) and nothing_to_send(g, local_grads):  # cheap first
             continue
         for parent, d in zip(node._prev, local_grads):
             parent._acc += g * d

@@ -5,11 +5,11 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from itertools import repeat
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import ops
 from .engine import Value, make_node
-from .modes import SCOPE
+from .modes import SCOPE, Frame
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
 
@@ -164,17 +164,27 @@ class Neuron(Module):
         self.nonlin = activation != "linear"
 
     def forward(self, x: Sequence[Input]) -> Value:
+        return self._node(x, None)
+
+    def __call__(self, x: Sequence[Input]) -> Value:
+        # A neuron makes one node, so its module call is given to that node directly: no scope
+        # is entered and left around it (which cost more than the node). Numbers it lifts
+        # belong to the caller's scope, outside the neuron, where drawings put inputs.
+        return self._node(x, [self, _get_scope(), None])
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.forward is not Neuron.forward:  # a forward of its own: scope it like any module
+            cls.__call__ = Module.__call__  # type: ignore[method-assign]
+
+    def _node(self, x: Sequence[Input], frame: Frame | None) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"{self!r} expects {len(self.w)} inputs, got {len(x)}")
         inputs: Sequence[Value] = x  # type: ignore[assignment]  # checked just below
         if type(x) is not _Values and not all(map(isinstance, x, repeat(Value))):
             inputs = [v if isinstance(v, Value) else Value(v) for v in x]
         # What activation(dot(self.w, x, self.b)) makes, minus its checks and as one node.
-        return make_node(_NEURON_OPS[self.activation], (*self.w, *inputs, self.b))
-
-    if TYPE_CHECKING:  # a neuron returns one Value (no runtime override: a call per neuron)
-
-        def __call__(self, x: Sequence[Input]) -> Value: ...
+        return make_node(_NEURON_OPS[self.activation], (*self.w, *inputs, self.b), frame)
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]

@@ -925,13 +925,13 @@ def neuron(act: Op) -> Op:
     def local(*wxb_out: Any) -> tuple[Any, ...]:
         out = wxb_out[-1]
         (slope,) = act_local(affine(*wxb_out[:-1]) if needs_z else None, out)
+        if slope == 0.0:  # a dead relu, or a saturated tanh or sigmoid
+            total = sum(wxb_out)
+            if total - total == 0.0:  # every w, x, b finite, so 0 * each is exactly 0
+                return (0.0,) * (len(wxb_out) - 1)
         d = affine_local(*wxb_out)  # (x..., w..., 1): the weighted sum's own derivatives
         if slope == 1.0:  # an active relu
             return d
-        if slope == 0.0:  # a dead relu, or a saturated tanh or sigmoid
-            total = sum(d)
-            if total - total == 0.0:  # every x and w finite, so 0 * each is exactly 0
-                return (0.0,) * len(d)
         return tuple([slope * di for di in d])  # 0 * inf stays nan, as with two nodes
 
     def kink(*wxb: float) -> bool:

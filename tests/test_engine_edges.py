@@ -6,6 +6,8 @@ import math
 import tracemalloc
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from autograd_lite import Value, gradients, hooks, jvp, zero_grad
 from autograd_lite.engine import nothing_to_send, topological_order
@@ -18,6 +20,36 @@ def test_nothing_to_send_only_for_a_float_zero_with_finite_local_derivatives() -
     assert nothing_to_send(0.0, [math.inf]) is False  # 0 * inf is nan: it must be sent
     assert nothing_to_send(0.0, [math.nan]) is False
     assert nothing_to_send(Value(0.0), [1.0]) is False  # a Value may still have a derivative
+
+
+def test_nothing_to_send_for_a_finite_gradient_through_zero_local_derivatives() -> None:
+    assert nothing_to_send(5.0, [0.0, -0.0]) is True  # a dead ReLU: 5 * 0 changes no sum
+    assert nothing_to_send(5.0, [0.0, 1e-300]) is False
+    assert nothing_to_send(math.inf, [0.0]) is False  # inf * 0 is nan: it must be sent
+    assert nothing_to_send(math.nan, [0.0]) is False
+    assert nothing_to_send(5.0, [0.0, math.nan]) is False
+    assert nothing_to_send(Value(5.0), [0.0]) is False
+
+
+@given(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.lists(st.sampled_from([0.0, -0.0, 1.0, -2.5, 1e-300, math.inf, -math.inf, math.nan])),
+)
+def test_a_skipped_node_would_have_sent_only_exact_zeros(
+    g: float, local_grads: list[float]
+) -> None:
+    if nothing_to_send(g, local_grads):
+        for d in local_grads:  # adding each product to a sum that starts at 0.0 changes nothing
+            assert 0.0 + g * d == 0.0 and math.copysign(1.0, 0.0 + g * d) == 1.0
+
+
+def test_an_infinite_gradient_is_not_skipped_at_a_dead_relu() -> None:
+    w, x = Value(-1.0), Value(2.0)
+    (w * x).relu().backward()
+    assert w.grad == 0.0  # finite gradient, zero local derivative: skipped, exactly as sent
+    w.grad = 0.0
+    ((w * x).relu() * math.inf).backward()  # inf * 0 in the chain rule: nan must arrive
+    assert math.isnan(w.grad)
 
 
 def test_a_micrograd_style_node_has_one_zero_local_derivative_per_child() -> None:
