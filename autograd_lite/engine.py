@@ -10,6 +10,7 @@ read-only node API (`reading`), gradient hooks (`hooks`) and constants (`constan
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
@@ -22,7 +23,6 @@ from .hooks import Hookable, HookHandle, watcher
 from .methods import OpMethods
 from .modes import MODE, SCOPE, Frame, gc_paused
 from .op import DomainError, Op, connect_engine
-from .reading import Readable
 
 __all__ = ["Value", "apply", "make_node", "topological_order", "nothing_to_send", "gradients"]
 __all__ += ["differentiable_local_grads", "zero_grad", "is_number", "HookHandle"]
@@ -51,7 +51,7 @@ def _binary(op: Op) -> tuple[Callable[[Value, Any], Value], Callable[[Value, Any
     return method, reflected  # pragma: no mutate
 
 
-class Value(OpMethods, Readable, Hookable):
+class Value(OpMethods, Hookable):
     """A scalar in a computational graph: its data, its gradient and how it was made.
 
     ``grad`` accumulates: each ``backward()`` adds into it, so call `zero_grad` (or
@@ -71,17 +71,18 @@ class Value(OpMethods, Readable, Hookable):
     """
 
     # fmt: off
-    __slots__ = ("data", "grad", "_prev", "_rule", "_local", "_acc", "_scope", "_notes")
+    __slots__ = ("data", "grad", "_prev", "_rule", "_local", "_acc", "_scope", "_serial", "_notes")
     # fmt: on
 
     data: float
     grad: float
     _prev: tuple[Value, ...]  # the parents (micrograd's name)
     _rule: Op | None  # the op that made this node
-    _local: tuple[Any, ...]  # d self / d parent for each parent, as floats
+    _local: tuple[Any, ...] | None  # d self / d parent for each parent; None: not kept (mul)
     _acc: Any  # this pass's gradient while the chain rule runs; 0.0 otherwise
     _scope: Frame | None  # the module call that made it; a Scope only when asked for
-    _notes: dict[str, Any]  # label, grad_value, origin, tangent: unset on most nodes
+    _serial: int  # the order op nodes were made in, for names in drawings; unset on leaves
+    _notes: dict[str, Any]  # label, grad_value, origin, tangent, hooks: unset on most nodes
 
     def __init__(
         self,
@@ -105,6 +106,8 @@ class Value(OpMethods, Readable, Hookable):
         self._prev = tuple(_children)
         self._rule = Op(_op, float, lambda *a: (0.0,) * (len(a) - 1)) if _op else None
         self._local = (0.0,) * len(self._prev)
+        if self._prev:
+            self._serial = _next_serial()
         self._acc = 0.0
         self._scope = None
         if not requires_grad:
@@ -260,7 +263,8 @@ def make_node(op: Op, parents: tuple[Value, ...], frame: Frame | None = None) ->
         node._prev = node._local = ()
     else:
         node._prev = parents
-        node._local = op.local(*datas, out)
+        node._local = op.local(*datas, out) if op.keep_local else None
+        node._serial = _next_serial()
     if mode.hooks:  # a test, not a loop: most nodes have no hook, and an empty loop costs more
         for hook in mode.hooks:
             hook(node)
@@ -270,6 +274,7 @@ def make_node(op: Op, parents: tuple[Value, ...], frame: Frame | None = None) ->
 
 
 _new_value = object.__new__
+_next_serial = itertools.count(1).__next__
 _current_scope = SCOPE.get
 
 
@@ -371,6 +376,8 @@ def _propagate(nodes: Iterable[Value], create_graph: bool = False) -> None:
         if not node._prev:
             continue
         local_grads = differentiable_local_grads(node) if create_graph else node._local
+        if local_grads is None:  # not kept (mul's are its inputs): read from the parents now
+            local_grads = node.local_grads
         if (g == 0.0 or not any(local_grads)) and nothing_to_send(g, local_grads):  # cheap first
             continue
         for parent, d in zip(node._prev, local_grads):

@@ -1,6 +1,6 @@
 """Gradient hooks: ``node.register_hook(fn)`` and what the chain rule calls for them.
 
-A mixin below the engine: `Value` inherits `Hookable`, whose one slot holds a node's hooks,
+A mixin below the engine: `Value` inherits `Hookable`, which keeps a node's hooks in its notes,
 and the engine's chain rule asks `watcher` what to call for each node it visits.
 """
 
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+from .reading import Readable
 
 __all__ = ["Hookable", "HookHandle", "watcher"]
 
@@ -37,12 +39,11 @@ class HookHandle:
                 return
 
 
-class Hookable:
-    """The part of a node that holds its gradient hooks (unset until one is registered)."""
+class Hookable(Readable):
+    """The part of a node that holds its gradient hooks: a list among its notes, set when the
+    first one is registered (a slot of its own would cost every node 8 bytes)."""
 
-    __slots__ = ("_hooks",)
-
-    _hooks: list[Hook]
+    __slots__ = ()
 
     def register_hook(self, hook: Hook) -> HookHandle:
         """Call ``hook(gradient)`` when backward reaches this node; a returned value replaces it.
@@ -65,9 +66,10 @@ class Hookable:
         global _live_hooks
         if not callable(hook):
             raise TypeError(f"register_hook takes a function, got {type(hook).__name__}")
-        hooks = getattr(self, "_hooks", None)
+        hooks: list[Hook] | None = self._note("hooks")
         if hooks is None:
-            hooks = self._hooks = []
+            hooks = []
+            self._set_note("hooks", hooks)
         hooks.append(hook)
         _live_hooks += 1
         return HookHandle(hooks, hook)
@@ -90,7 +92,7 @@ def watcher(check: Callable[[Any, Any], None] | None) -> Callable[[Any, Any], An
         return check and _checked(check)
 
     def watch(node: Hookable, g: Any) -> Any:
-        for hook in getattr(node, "_hooks", ()):  # unset on a node that never had a hook
+        for hook in node._note("hooks") or ():
             replaced = hook(g)
             if replaced is not None:
                 g = replaced

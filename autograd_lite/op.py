@@ -29,7 +29,9 @@ class Op:
     op that is one op applied to another's result (``relu(dot+b)`` is ``(AFFINE, RELU)``):
     `compile` replays it as the two, and drawings explain both factors of its derivative.
     ``out_only`` marks a one-input op whose ``local`` reads only ``out`` (tanh' = 1 - out^2):
-    a fused op built on it need not recompute its input.
+    a fused op built on it need not recompute its input. ``keep_local=False`` marks an op whose
+    local derivatives are just its inputs' numbers (``*``: d(a*b)/da = b): a node does not keep
+    them but reads them from its parents in backward, as micrograd does, saving a tuple a node.
 
     Calling an `Op` applies it to `Value` s or numbers and makes a node.
 
@@ -42,7 +44,7 @@ class Op:
         (8.0, 12.0)
     """
 
-    __slots__ = ("name", "forward", "local", "kink", "parts", "out_only")
+    __slots__ = ("name", "forward", "local", "kink", "parts", "out_only", "keep_local")
 
     def __init__(
         self,
@@ -52,13 +54,14 @@ class Op:
         kink: Callable[..., bool] | None = None,
         parts: tuple[Op, Op] | None = None,
         out_only: bool = False,
+        keep_local: bool = True,
     ) -> None:
         if not isinstance(name, str):
             raise TypeError(f"Op(name=...) takes a str, got {type(name).__name__}")
         if not callable(forward) or not callable(local):
             raise TypeError(f"Op {name!r}: forward and local must be functions")
         self.name, self.forward, self.local, self.kink = name, forward, local, kink
-        self.parts, self.out_only = parts, out_only
+        self.parts, self.out_only, self.keep_local = parts, out_only, keep_local
 
     def __call__(self, *operands: Any) -> Any:
         return _engine_apply(self, *operands)

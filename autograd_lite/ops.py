@@ -199,7 +199,7 @@ def divide_local(a: Any, b: Any, out: Any) -> tuple[Any, ...]:
 
 ADD = Op("+", add, add_local)
 SUB = Op("-", sub, sub_local)
-MUL = Op("*", mul, mul_local)
+MUL = Op("*", mul, mul_local, keep_local=False)  # its local derivatives are its inputs
 NEG = Op("neg", neg, neg_local)
 DIV = Op("/", divide, divide_local)
 

@@ -45,8 +45,9 @@ class Readable:
     grad: float
     _prev: tuple[Any, ...]
     _rule: Op | None
-    _local: tuple[Any, ...]
+    _local: tuple[Any, ...] | None
     _scope: Frame | None
+    _serial: int
     _notes: dict[str, Any]
 
     @property
@@ -68,8 +69,23 @@ class Readable:
 
     @property
     def local_grads(self) -> tuple[Any, ...]:
-        """d self / d parent for each parent, as numbers, evaluated when the node was made."""
-        return self._local
+        """d self / d parent for each parent, as numbers, evaluated when the node was made (an
+        op with ``keep_local=False``, such as ``*``, on its parents' numbers when asked)."""
+        local = self._local
+        if local is None and self._rule is not None:
+            local = self._rule.local(*[p.data for p in self._prev], self.data)
+        return local or ()
+
+    @property
+    def serial(self) -> int | None:
+        """The order op nodes were made in (1, 2, ... across the process); None for a leaf.
+
+        Example:
+            >>> from autograd_lite import Value
+            >>> x = Value(2.0); a = x * 3; b = x + 1; a.serial < b.serial, x.serial
+            (True, None)
+        """
+        return getattr(self, "_serial", None)
 
     @property
     def scope(self) -> Scope | None:

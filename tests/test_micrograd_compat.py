@@ -58,3 +58,21 @@ def test_reprs_match_micrograd() -> None:
 
     random.seed(0)
     assert repr(MLP(2, [3, 1])) == repr(micrograd_nn.MLP(2, [3, 1]))
+
+
+def test_a_product_reads_its_inputs_in_backward_as_micrograd_does() -> None:
+    # micrograd's `*` closure reads `other.data` when backward runs; autograd_lite's mul keeps
+    # no copy of its local derivatives either, so editing an input's data in between agrees.
+    from autograd_lite import Value
+
+    def run(value_cls: type) -> tuple[float, float]:
+        a, b = value_cls(2.0), value_cls(3.0)
+        y = a * b
+        a.data = 5.0
+        y.backward()
+        return a.grad, b.grad
+
+    assert run(Value) == run(micrograd_engine.Value) == (3.0, 5.0)
+    a, b = Value(2.0), Value(3.0)
+    y = a * b
+    assert y.rule is not None and y.rule.keep_local is False and y.local_grads == (3.0, 2.0)

@@ -143,3 +143,21 @@ def test_a_fused_neuron_step_shows_both_factors_of_its_local_derivative() -> Non
     assert w1.text("w1", 1.0) == (
         f"w1.grad += 1 \u00d7 ({format_number(slope)} \u00d7 4) = {format_number(slope * 4.0)}"
     )
+
+
+def test_unnamed_results_are_numbered_in_the_order_the_code_made_them() -> None:
+    from visualize.backprop import formula
+    from visualize.graph import names
+
+    x, w = Value(2.0, label="x"), Value(0.5, label="w")
+    scaled = w * 3  # made first, though the output's first operand comes from the line below
+    activated = (x * w).tanh()
+    out = activated + scaled
+    name_of = names(topological_order(out))
+    assert [name_of[n] for n in (scaled, activated.parents[0], activated, out)] == [
+        "t1",
+        "t2",
+        "t3",
+        "t4",
+    ]
+    assert formula(out, name_of) == "t4 = t3 + t1"

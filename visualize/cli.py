@@ -355,6 +355,6 @@ def _find(root: Value, name: str | None) -> Value | None:
     if name not in named:
         raise ExpressionError(
             f"--focus {name!r}: no value has that name; names are the inputs and t1, t2, ... "
-            "numbered operands first, as the drawing shows them"
+            "numbered in the order the expression made them, as the drawing shows them"
         )
     return named[name]

@@ -129,24 +129,26 @@ def _is_input_operand(leaf: Value, user: Value) -> bool:
 
 def names(order: Iterable[Value]) -> dict[Value, str]:
     """A readable name for every node: its label, else ``t1``, ``t2``, ... for unnamed op
-    results in topological order (each after its operands: for one expression written out,
-    the order Python computed it), else a constant's value.
+    results in the order they were made (`Value.serial`), else a constant's value.
 
     Example:
-        >>> x = Value(2.0, label="x"); y = (x * 3).tanh()
-        >>> list(names(topological_order(y)).values())
-        ['x', '3', 't1', 't2']
+        >>> x = Value(2.0, label="x")
+        >>> b = x.exp(); a = x.tanh(); y = a * b   # b was made before a
+        >>> names(topological_order(y))[b], names(topological_order(y))[a]
+        ('t1', 't2')
     """
+    nodes = list(order)
+    unnamed = [n for n in nodes if not n.label and n.parents]
+    # Op nodes always have a serial; the topological position breaks ties for any without.
+    position = {n: i for i, n in enumerate(unnamed)}
+    unnamed.sort(key=lambda n: (n.serial is None, n.serial or 0, position[n]))
+    numbered = {n: f"t{k}" for k, n in enumerate(unnamed, start=1)}
     out: dict[Value, str] = {}
-    count = 0
-    for node in order:
+    for node in nodes:
         if node.label:
             out[node] = node.label
-        elif node.parents:
-            count += 1
-            out[node] = f"t{count}"
         else:
-            out[node] = format_number(node.data)
+            out[node] = numbered.get(node) or format_number(node.data)
     return out
 
 
