@@ -8,7 +8,8 @@ from itertools import repeat
 from typing import Any
 
 from . import ops
-from .engine import Value, make_node
+from .engine import Value
+from .lean import neuron_node
 from .modes import SCOPE, Frame
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
@@ -184,7 +185,7 @@ class Neuron(Module):
         if type(x) is not _Values and not all(map(isinstance, x, repeat(Value))):
             inputs = [v if isinstance(v, Value) else Value(v) for v in x]
         # What activation(dot(self.w, x, self.b)) makes, minus its checks and as one node.
-        return make_node(_NEURON_OPS[self.activation], (*self.w, *inputs, self.b), frame)
+        return neuron_node(_NEURON_OPS[self.activation], self.w, inputs, self.b, frame)
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
