@@ -171,7 +171,10 @@ class Neuron(Module):
         # A neuron makes one node, so its module call is given to that node directly: no scope
         # is entered and left around it (which cost more than the node). Numbers it lifts
         # belong to the caller's scope, outside the neuron, where drawings put inputs.
-        return self._node(x, [self, _get_scope(), None])
+        frame: Frame = [self, _get_scope(), None]
+        if type(x) is _Values and len(x) == len(self.w):  # a Layer's inputs, lifted: no checks
+            return neuron_node(_NEURON_OPS[self.activation], self.w, x, self.b, frame)
+        return self._node(x, frame)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
