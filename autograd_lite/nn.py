@@ -225,7 +225,7 @@ class Layer(Module):
 
     def forward(self, x: Sequence[Input]) -> Output:
         # Numbers become leaves once here, not once per neuron: one input node feeds them all.
-        values = _Values(v if isinstance(v, Value) else Value(v) for v in x)
+        values = _Values([v if isinstance(v, Value) else Value(v) for v in x])
         out = [n(values) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
