@@ -57,6 +57,7 @@ def test_a_micrograd_style_node_has_one_zero_local_derivative_per_child() -> Non
     c = Value(3.0, (a, b), "+")  # micrograd's constructor: parents and an op name, no formula
     assert c.local_grads == (0.0, 0.0)
     assert c.rule is not None and c.rule.local(1.0, 2.0, 3.0) == (0.0, 0.0)
+    assert c.serial is not None and a.serial is None  # an op node, numbered for drawings
 
 
 def test_detach_keeps_the_label() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import struct
+from contextlib import nullcontext
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from autograd_lite import Value, jvp, no_grad, ops
 from autograd_lite.engine import make_node
 from autograd_lite.lean import neuron_node
-from autograd_lite.nn import _NEURON_OPS
+from autograd_lite.nn import _NEURON_OPS, Neuron
 
 NUMBERS = st.one_of(
     st.floats(-10, 10),
@@ -79,10 +80,42 @@ def test_a_neuron_node_has_the_same_gradients_as_the_reference_graph() -> None:
     assert math.isfinite(b.grad)
 
 
-def test_relu_inline_at_the_kink_and_at_negative_zero() -> None:
-    op = _NEURON_OPS["relu"]
+@pytest.mark.parametrize("activation", sorted(_NEURON_OPS))
+def test_at_the_kink_and_at_negative_zero(activation: str) -> None:
+    op = _NEURON_OPS[activation]
     for w, x, b in [(-0.0, 1.0, -0.0), (1.0, 2.0, -2.0), (1.0, -1.0, 0.5), (math.nan, 1.0, 0.0)]:
         lean = neuron_node(op, [Value(w)], [Value(x)], Value(b))
         reference = make_node(op, (Value(w), Value(x), Value(b)))
         assert bits(lean.data) == bits(reference.data), (w, x, b)
         assert list(map(bits, lean.local_grads)) == list(map(bits, reference.local_grads))
+
+
+def test_every_field_of_the_node_and_its_module_call_in_every_path() -> None:
+    owner = Neuron(1, seed=0)
+    w, x = [Value(2.0)], [Value(3.0)]
+    for b, context in [
+        (Value(1.0), nullcontext),
+        (Value(1.0), no_grad),
+        (Value(1.0, requires_grad=False), nullcontext),
+    ]:
+        with context():
+            node = neuron_node(ops.neuron(ops.RELU), w, x, b, [owner, None, None])
+        assert (node.grad, node.data, node.op) == (0.0, 7.0, "relu(dot+b)")
+        assert node.scope is not None and node.scope.name == "Neuron", context
+    seen: list[Value] = []
+
+    def under_forward_mode(v: Value) -> Value:  # jvp watches nodes through a hook
+        seen.append(neuron_node(ops.AFFINE, [v], x, Value(1.0), [owner, None, None]))
+        return seen[-1]
+
+    jvp(under_forward_mode, (2.0,), (1.0,))
+    assert seen[0].scope is not None and seen[0].scope.name == "Neuron"
+
+
+def test_a_domain_error_is_the_reference_path_s_error() -> None:
+    op = ops.neuron(ops.SQRT)  # sqrt of a negative weighted sum has no real value
+    with pytest.raises(ValueError) as reference:
+        make_node(op, (Value(1.0), Value(-4.0), Value(0.0)), [Neuron(1, seed=0), None, None])
+    with pytest.raises(ValueError) as lean:
+        neuron_node(op, [Value(1.0)], [Value(-4.0)], Value(0.0), [Neuron(1, seed=0), None, None])
+    assert str(lean.value) == str(reference.value) and "sqrt" in str(lean.value)
