@@ -138,10 +138,8 @@ def names(order: Iterable[Value]) -> dict[Value, str]:
         ('t1', 't2')
     """
     nodes = list(order)
-    unnamed = [n for n in nodes if not n.label and n.parents]
-    # Op nodes always have a serial; the topological position breaks ties for any without.
-    position = {n: i for i, n in enumerate(unnamed)}
-    unnamed.sort(key=lambda n: (n.serial is None, n.serial or 0, position[n]))
+    # Every node with parents was made by an op and has a serial (the sort is stable).
+    unnamed = sorted((n for n in nodes if not n.label and n.parents), key=lambda n: n.serial or 0)
     numbered = {n: f"t{k}" for k, n in enumerate(unnamed, start=1)}
     out: dict[Value, str] = {}
     for node in nodes:
