@@ -14,10 +14,11 @@ from __future__ import annotations
 from importlib import metadata as _metadata
 
 from .compile import compile
-from .engine import Value, gradients, topological_order, zero_grad
+from .engine import Value, topological_order
 from .functional import grad, hessian, jacfwd, jacobian, jvp, stop_gradient, value_and_grad, vjp
 from .functions import atan2, clamp, fmod, remainder, where
 from .fused import dot, vsum
+from .grads import gradients, zero_grad
 from .modes import Scope, enable_grad, gc_paused, is_grad_enabled, no_grad
 from .op import DomainError, Op
 

@@ -37,7 +37,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import inline, ops
-from .engine import Value, gradients, is_number, make_node, nothing_to_send, topological_order
+from .engine import Value, is_number, make_node, nothing_to_send, topological_order
+from .grads import gradients
 from .grouping import regroup
 from .modes import MODE, using
 from .op import DomainError, Op

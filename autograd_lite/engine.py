@@ -24,19 +24,18 @@ from .methods import OpMethods
 from .modes import MODE, SCOPE, Frame, gc_paused
 from .op import DomainError, Op, connect_engine
 
-__all__ = ["Value", "apply", "make_node", "topological_order", "nothing_to_send", "gradients"]
-__all__ += ["differentiable_local_grads", "zero_grad", "is_number", "HookHandle"]
+__all__ = ["Value", "apply", "make_node", "topological_order", "nothing_to_send", "is_number"]
+__all__ += ["differentiable_local_grads", "HookHandle"]
 
 Number: TypeAlias = int | float
 Operand: TypeAlias = "Value | int | float"
 
 
-# This builds Value's arithmetic while the class is created, at import: mutmut 3 switches a
-# mutant on only after import, so it cannot exercise it ("pragma: no mutate").
-
-
 def _binary(op: Op) -> tuple[Callable[[Value, Any], Value], Callable[[Value, Any], Value]]:
-    """The two methods of `Value` applying the two-input ``op``: ``self op x`` and ``x op self``."""
+    """The two methods of `Value` applying the two-input ``op``: ``self op x`` and ``x op self``.
+
+    They are built at import, and mutmut 3 switches a mutant on only after it: "no mutate".
+    """
 
     def method(self: Value, other: Any) -> Value:
         if not isinstance(other, Value) and not is_number(other):  # pragma: no mutate
@@ -134,11 +133,6 @@ class Value(OpMethods, Hookable):
     def __pos__(self) -> Value:
         return self
 
-    @property
-    def requires_grad(self) -> bool:
-        """Whether backward stores a gradient in ``.grad`` (False for ``requires_grad=False``)."""
-        return True
-
     def detach(self) -> Value:
         """A new leaf with the same data and no parents: gradients stop here.
 
@@ -206,8 +200,15 @@ class Value(OpMethods, Hookable):
                     node.grad_value = g if node.grad_value is None else node.grad_value + g
 
     def zero_grad(self) -> None:
-        """Reset ``grad`` (and ``grad_value``) of every node in this value's graph."""
-        zero_grad(self)
+        """Set ``grad`` to 0 (and ``grad_value`` to None) on every node of this value's graph.
+
+        Example:
+            >>> x = Value(2.0); y = x * 3; y.backward(); y.zero_grad(); x.grad
+            0.0
+        """
+        for node in topological_order(self):
+            node.grad = 0.0
+            node.grad_value = None
 
 
 class _Constant(ConstantNode, Value):
@@ -256,7 +257,7 @@ def make_node(op: Op, parents: tuple[Value, ...], frame: Frame | None = None) ->
     node._scope = frame or _current_scope()
     if not mode.grad:
         node._prev = node._local = ()
-    elif parents and type(parents[0]) is _Constant and _all_constant(parents):
+    elif parents and type(parents[0]) is _Constant and all(type(p) is _Constant for p in parents):
         # Made from constants alone, it is one too (as in PyTorch): a leaf, so backward never
         # walks the sub-graph that computed it.
         node.__class__ = _Constant
@@ -276,10 +277,6 @@ def make_node(op: Op, parents: tuple[Value, ...], frame: Frame | None = None) ->
 _new_value = object.__new__
 _next_serial = itertools.count(1).__next__
 _current_scope = SCOPE.get
-
-
-def _all_constant(parents: tuple[Value, ...]) -> bool:
-    return all(type(p) is _Constant for p in parents)
 
 
 def _lift(x: Operand) -> Value:
@@ -400,49 +397,3 @@ def _chain_rule(root: Value, seed: Any, create_graph: bool) -> list[Value]:
             node._acc = 0.0
         raise
     return order
-
-
-def gradients(
-    output: Value, inputs: Sequence[Value], *, seed: float = 1.0, create_graph: bool = False
-) -> list[Any]:
-    """d output / d input for each input, without touching any node's ``.grad``.
-
-    Like ``torch.autograd.grad``. With ``create_graph`` the gradients are `Value` s that can
-    be differentiated again.
-
-    Example:
-        >>> x = Value(3.0)
-        >>> gradients(x * x * x, [x])
-        [27.0]
-    """
-    if not isinstance(output, Value):
-        raise TypeError(f"gradients() needs a Value output, got {type(output).__name__}")
-    for i, x in enumerate(inputs):
-        if type(x) is _Constant or not isinstance(x, Value):
-            what = x.describe() if isinstance(x, Value) else f"a {type(x).__name__}"
-            raise ValueError(
-                f"gradients(): input {i}, {what}, does not require grad (as in PyTorch, no "
-                "gradient is kept for a constant); make it with Value(x), requires_grad=True"
-            )
-    start = Value(seed) if create_graph else float(seed)
-    with gc_paused():
-        order = _chain_rule(output, start, create_graph)
-        found = [x._acc for x in inputs]
-        for node in order:
-            node._acc = 0.0
-    if create_graph:  # an input that nothing reached still gets a Value
-        return [g if isinstance(g, Value) else Value(g) for g in found]
-    return found
-
-
-def zero_grad(*roots: Value) -> None:
-    """Set ``grad`` to 0 (and ``grad_value`` to None) on every node reachable from ``roots``.
-
-    Example:
-        >>> x = Value(2.0); y = x * 3; y.backward(); zero_grad(y); x.grad
-        0.0
-    """
-    for root in roots:
-        for node in topological_order(root):
-            node.grad = 0.0
-            node.grad_value = None

@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .engine import Value, apply, differentiable_local_grads, gradients, is_number
+from .engine import Value, apply, differentiable_local_grads, is_number
+from .grads import gradients
 from .modes import MODE, using
 from .op import Op
 

@@ -51,6 +51,11 @@ class Readable:
     _notes: dict[str, Any]
 
     @property
+    def requires_grad(self) -> bool:
+        """Whether backward keeps a gradient in ``.grad`` (False for ``requires_grad=False``)."""
+        return True
+
+    @property
     def parents(self: _Node) -> tuple[_Node, ...]:
         """The nodes this one was computed from, in the op's argument order (``()`` for a leaf)."""
         return self._prev

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Mutation score of the engine: mutmut mutates autograd_lite/engine.py, ops.py, op.py, modes.py,
 # methods.py, hooks.py, the other node mixins (reading.py, constant.py, higher_order.py) and
-# the lean neuron path (lean.py)
+# the lean neuron path (lean.py) and gradients on request (grads.py)
 # (configured in pyproject.toml, [tool.mutmut]) and runs the engine's tests against each mutant.
 # The op table is plain Python, so mutmut changes every formula directly.
 # A mutant the tests do not notice "survives"; the score is killed / all mutants, where mutants
@@ -27,7 +27,8 @@ export HYPOTHESIS_PROFILE=mutation
 echo "== mutating (sha256 of the files under test):"
 sha256sum autograd_lite/engine.py autograd_lite/ops.py autograd_lite/op.py autograd_lite/modes.py \
   autograd_lite/methods.py autograd_lite/hooks.py autograd_lite/reading.py \
-  autograd_lite/constant.py autograd_lite/higher_order.py autograd_lite/lean.py
+  autograd_lite/constant.py autograd_lite/higher_order.py autograd_lite/lean.py \
+  autograd_lite/grads.py
 rm -rf mutants
 "$MUTMUT" run --max-children "${JOBS:-$(nproc)}" || true
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_lite import Value, ops
-from autograd_lite.engine import gradients
+from autograd_lite.grads import gradients
 from autograd_lite.nn import ACTIVATIONS, Neuron
 
 
