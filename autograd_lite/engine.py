@@ -3,9 +3,9 @@
 Read it top to bottom. A `Value` is a node: its number, its gradient, its parents and the op
 that made it. Each op's maths (forward value, local derivatives) is one entry of `ops`; this
 file applies ops to make nodes, and runs the chain rule over a finished graph -- once, in
-`_propagate`, for every mode. micrograd's arithmetic is defined here. What a node adds to
-that comes from mixins below this file: the rest of the op table as methods (`methods`), the
-read-only node API (`reading`), gradient hooks (`hooks`) and constants (`constant`).
+`_propagate`, for every mode (`grads.gradients` enters it too). micrograd's arithmetic is here.
+What a node adds to that comes from mixins below this file: the rest of the op table as
+methods (`methods`), the read-only node API (`reading`), hooks (`hooks`), constants (`constant`).
 """
 
 from __future__ import annotations
@@ -384,9 +384,9 @@ def _propagate(nodes: Iterable[Value], create_graph: bool = False) -> None:
 def _chain_rule(root: Value, seed: Any, create_graph: bool) -> list[Value]:
     """Leave d root / d node in ``node._acc`` for every node ``root`` depends on.
 
-    Returns the nodes in topological order; the caller reads each ``_acc`` and resets it to
-    0.0. Going through them in reverse, each node's gradient is complete (every child has
-    sent its share) before it sends its own share on.
+    Returns the nodes in topological order; the caller (``backward``, `grads.gradients`) reads
+    each ``_acc`` and resets it to 0.0. Going through them in reverse, each node's gradient is
+    complete (every child has sent its share) before it sends its own share on.
     """
     order = topological_order(root)
     root._acc = seed
