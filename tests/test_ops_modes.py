@@ -91,8 +91,12 @@ def test_second_derivatives_agree_in_all_four_mode_pairs_with_central_difference
 
 
 def _torch_cases() -> dict[str, Callable[..., Any]]:
+    """Each case of the op table written with PyTorch, by the name the table's cases use."""
     torch = pytest.importorskip("torch")
-    nnf = torch.nn.functional
+    return {**_torch_arithmetic(torch), **_torch_functions(torch)}
+
+
+def _torch_arithmetic(torch: Any) -> dict[str, Callable[..., Any]]:
     const = lambda v: torch.tensor(v, dtype=torch.float64)  # noqa: E731
     return {
         "add": lambda a, b: a + b,
@@ -127,6 +131,19 @@ def _torch_cases() -> dict[str, Callable[..., Any]]:
         "vsum": lambda a, b, c: a + b + c + a,
         "dot": lambda a, b, c: a * c + b * a,
         "dot+bias": lambda a, b, c: a * c + b * 2.0 + c,
+        "mod": torch.remainder,
+        "rmod": lambda a: torch.remainder(const(5.5), a),
+        "fmod": torch.fmod,
+        "where_true": lambda a, b: torch.where(torch.tensor(True), a, b * b),
+        "where_false": lambda a, b: torch.where(a > 9, a, b * a),
+        "clamp": lambda a: a.clamp(-1, 1),
+        "clamp_min": lambda a: a.clamp(min=0.5),
+    }
+
+
+def _torch_functions(torch: Any) -> dict[str, Callable[..., Any]]:
+    nnf = torch.nn.functional
+    return {
         "tan": torch.tan,
         "sinh": torch.sinh,
         "cosh": torch.cosh,
@@ -147,13 +164,6 @@ def _torch_cases() -> dict[str, Callable[..., Any]]:
         "floor": torch.floor,
         "ceil": torch.ceil,
         "round": torch.round,
-        "mod": torch.remainder,
-        "rmod": lambda a: torch.remainder(const(5.5), a),
-        "fmod": torch.fmod,
-        "where_true": lambda a, b: torch.where(torch.tensor(True), a, b * b),
-        "where_false": lambda a, b: torch.where(a > 9, a, b * a),
-        "clamp": lambda a: a.clamp(-1, 1),
-        "clamp_min": lambda a: a.clamp(min=0.5),
         "hardtanh": nnf.hardtanh,
         "softplus": nnf.softplus,
         "gelu": nnf.gelu,
