@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd_lite import Value, gradients, hooks, jvp, zero_grad
+from autograd_lite import Op, Value, gradients, hooks, jvp, zero_grad
 from autograd_lite.engine import nothing_to_send, topological_order
 from autograd_lite.hooks import watcher
 
@@ -146,3 +146,52 @@ def test_the_hook_count_returns_to_zero_when_every_hook_is_removed(
     second.remove()
     second.remove()  # removing twice does nothing
     assert watcher(None) is None
+
+
+class _CountedFloat(float):
+    """A local derivative that counts the products the chain rule takes with it."""
+
+    products = 0
+
+    def __rmul__(self, g: object) -> float:  # float subclass: Python asks it before float does
+        _CountedFloat.products += 1
+        return float(self) * float(g)  # type: ignore[arg-type]
+
+
+def _counted_op(d: float) -> Op:
+    return Op("counted", lambda x: 2.0 * x, lambda x, out: (_CountedFloat(d),))
+
+
+@pytest.mark.parametrize(
+    ("d", "seed", "skipped"),
+    [
+        (3.0, 0.0, True),  # no gradient reaches the node: nothing to send
+        (0.0, 5.0, True),  # a finite gradient through a zero derivative (a dead ReLU)
+        (-0.0, 5.0, True),
+        (3.0, 5.0, False),
+        (math.inf, 0.0, False),  # 0 * inf is nan, and it must reach the parent
+        (0.0, math.inf, False),
+    ],
+)
+def test_the_chain_rule_multiplies_nothing_for_a_node_it_skips(
+    d: float, seed: float, skipped: bool
+) -> None:
+    x = Value(1.5)
+    y = _counted_op(d)(x)
+    _CountedFloat.products = 0
+    y.backward(seed)
+    assert _CountedFloat.products == (0 if skipped else 1)
+    expected = seed * d
+    assert math.isnan(x.grad) if math.isnan(expected) else x.grad == expected + 0.0
+
+
+def test_local_derivatives_are_those_of_the_inputs_when_the_node_was_made() -> None:
+    # Evaluated when the node is made, on the numbers at hand (editing an input afterwards does
+    # not change them); only a product reads its inputs again in backward, as micrograd's does.
+    x = Value(2.0)
+    y, product = x.log(), x * Value(3.0)
+    x.data = 4.0
+    assert y.local_grads == (0.5,)
+    (y + product).backward()
+    assert x.grad == 0.5 + 3.0
+    assert product.local_grads == (3.0, 4.0)
