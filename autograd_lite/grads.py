@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .engine import Value, _chain_rule, _Constant
+from .engine import Value, _chain_rule
 from .modes import gc_paused
 
 __all__ = ["gradients", "zero_grad"]
@@ -35,7 +35,7 @@ def gradients(
     if not isinstance(output, Value):
         raise TypeError(f"gradients() needs a Value output, got {type(output).__name__}")
     for i, x in enumerate(inputs):
-        if type(x) is _Constant or not isinstance(x, Value):
+        if not isinstance(x, Value) or not x.requires_grad:
             what = x.describe() if isinstance(x, Value) else f"a {type(x).__name__}"
             raise ValueError(
                 f"gradients(): input {i}, {what}, does not require grad (as in PyTorch, no "
